@@ -10,5 +10,6 @@ pub mod error;
 pub mod http;
 pub mod secret;
 pub mod sigv4;
+pub mod token;
 
 pub use error::{Error, Result};
