@@ -1,18 +1,95 @@
 //! eks-token: mint Amazon EKS authentication tokens without an AWS SDK.
 //!
 //! Data flows one way: arguments and environment → [`settings`] → [`credentials`] →
-//! presigned URL ([`token`], [`sigv4`]) → ExecCredential ([`output`]). I/O (files, clock,
-//! network, environment) stays at the edges and is passed in.
+//! presigned URL ([`token`], [`sigv4`], [`endpoint`]) → ExecCredential ([`output`]).
+//! I/O (files, clock, network, environment) stays at the edges and comes in through [`World`].
 
 pub mod cli;
 pub mod credentials;
+pub mod endpoint;
 pub mod env;
 pub mod error;
 pub mod exec_info;
 pub mod http;
+pub mod log;
 pub mod output;
+pub mod profile;
 pub mod secret;
+pub mod settings;
 pub mod sigv4;
 pub mod token;
 
 pub use error::{Error, Result};
+
+use cli::Command;
+use env::{Env, Fs};
+use log::Log;
+use time::OffsetDateTime;
+
+/// Everything a run reads from outside the process.
+pub struct World<'a> {
+    pub env: &'a Env,
+    pub fs: &'a dyn Fs,
+    pub now: OffsetDateTime,
+    pub log: &'a Log,
+    /// Standard input, read only by `verify` without a token argument.
+    pub stdin: &'a dyn Fn() -> std::io::Result<String>,
+}
+
+/// Run the command in `args` (without the program name); the result is what goes to stdout.
+pub fn run(args: &[String], world: &World) -> Result<String> {
+    let command = cli::parse(args)?;
+    let (flags, verify) = match command {
+        Command::Help => return Ok(cli::HELP.to_string()),
+        Command::Version => return Ok(format!("eks-token {}\n", env!("CARGO_PKG_VERSION"))),
+        Command::Token(flags) => (flags, None),
+        Command::Verify(flags, token) => (flags, Some(token)),
+    };
+    let exec = exec_info::parse(world.env.get(exec_info::VARIABLE));
+    for w in &exec.warnings {
+        world.log.warn(w);
+    }
+    let profiles = profile::load(world.env, world.fs)?;
+    let settings = settings::resolve(&flags, &exec, world.env, &profiles)?;
+    world.log.debug(format_args!("cluster {} (from {})", settings.cluster.value, settings.cluster.origin));
+    let cx = credentials::Context { env: world.env, fs: world.fs, profiles: &profiles, now: world.now, log: world.log };
+    let creds = credentials::resolve(&settings, &cx)?;
+    let endpoint = settings::sts_endpoint(&settings, world.env, &profiles)?;
+    if settings.region.is_none() {
+        world.log.warn(
+            "no region set (--region, cluster config, AWS_REGION, profile region): using the global STS \
+             endpoint sts.amazonaws.com signed for us-east-1",
+        );
+    }
+    world.log.debug(format_args!("STS endpoint {} signed for {}", endpoint.url, endpoint.signing_region));
+    let target = token::Target { url: &endpoint.url, host: &endpoint.host, signing_region: &endpoint.signing_region };
+    if let Some(given) = verify {
+        let text = match given {
+            Some(t) => t,
+            None => (world.stdin)().map_err(|e| Error::invalid("standard input", e.to_string()))?,
+        };
+        let t = extract_token(&text)?;
+        token::verify(&t, &settings.cluster.value, Some(&creds), world.now)?;
+        return Ok(format!("ok: token for cluster {} signed by {}\n", settings.cluster.value, creds.access_key_id));
+    }
+    let minted = token::mint(&settings.cluster.value, &target, &creds, world.now);
+    world.log.debug(format_args!("token expires at {}", token::rfc3339_seconds(minted.expiration)));
+    if settings.token_only {
+        return Ok(format!("{}\n", minted.token));
+    }
+    Ok(output::exec_credential(settings.api_version, &minted))
+}
+
+/// A token given to `verify`: bare, or inside an ExecCredential.
+fn extract_token(text: &str) -> Result<String> {
+    let text = text.trim();
+    if text.starts_with('{') {
+        let v: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| Error::invalid("token input", format!("is not JSON ({e})")))?;
+        return v["status"]["token"]
+            .as_str()
+            .map(str::to_string)
+            .ok_or_else(|| Error::invalid("token input", "has no status.token"));
+    }
+    Ok(text.to_string())
+}
