@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod env;
 pub mod error;
 pub mod http;
+pub mod profile;
 pub mod secret;
 pub mod sigv4;
 
