@@ -350,7 +350,7 @@ mod tests {
         let bare = exec_info::parse(None);
         let c = flags(|f| f.cluster_name = Some("c".into()));
         let s = resolve(&c, &bare, &env, &p).unwrap();
-        assert_eq!(s.region.unwrap().origin, Origin::Env("AWS_REGION"));
+        assert_eq!(s.region.as_ref().unwrap().origin, Origin::Env("AWS_REGION"));
         assert!(!s.profile_is_explicit());
         let only_profile = Env::from_pairs([("AWS_PROFILE", "envprof")]);
         let s = resolve(&c, &bare, &only_profile, &p).unwrap();

@@ -71,7 +71,10 @@ fn home_with(config: &str, credentials: &str) -> tempfile::TempDir {
 const ENV_KEYS: &[(&str, &str)] = &[("AWS_ACCESS_KEY_ID", AKID), ("AWS_SECRET_ACCESS_KEY", SECRET)];
 
 fn verify(token: &str, cluster: &str, akid: &str, secret: &str) -> token::Decoded {
-    let creds = Credentials::new(akid, secret);
+    verify_with(token, cluster, Credentials::new(akid, secret))
+}
+
+fn verify_with(token: &str, cluster: &str, creds: Credentials) -> token::Decoded {
     token::verify(token, cluster, Some(&creds), OffsetDateTime::now_utc()).unwrap()
 }
 
@@ -99,7 +102,9 @@ fn token_only_prints_just_the_token() {
     assert_eq!(r.code(), 0);
     let out = r.stdout();
     assert!(out.starts_with("k8s-aws-v1.") && out.lines().count() == 1);
-    let d = verify(out.trim(), "demo", AKID, SECRET);
+    let mut creds = Credentials::new(AKID, SECRET);
+    creds.session_token = Some(TOKEN.into());
+    let d = verify_with(out.trim(), "demo", creds);
     assert_eq!(d.param("X-Amz-Security-Token"), Some(TOKEN));
 }
 

@@ -79,14 +79,13 @@ pub fn resolve(settings: &Settings, cx: &Context) -> Result<Credentials> {
             return Err(Error::Profile {
                 profile: name.clone(),
                 why: format!(
-                    "not found (chosen by {}); it is in neither {} nor {}",
+                    "not found (chosen by {}); looked in {}",
                     settings.profile.origin,
-                    cx.profiles.files.config.display(),
-                    cx.profiles.files.credentials.display()
+                    cx.profiles.describe_files()
                 ),
             });
         }
-        None => searched.push(format!("profile 'default' (not in {})", cx.profiles.files.credentials.display())),
+        None => searched.push(format!("profile 'default' (not in {})", cx.profiles.describe_files())),
     }
     Err(Error::NoCredentials { searched: searched.join(", ") })
 }

@@ -95,6 +95,8 @@ pub struct ProfileSet {
     pub profiles: BTreeMap<String, Profile>,
     pub sso_sessions: BTreeMap<String, Profile>,
     pub services: BTreeMap<String, Profile>,
+    /// Where they were read from; `None` when there is no home folder to find them in.
+    pub files: Option<Files>,
 }
 
 /// The two files' paths (they may not exist).
@@ -167,8 +169,12 @@ pub fn parse(
 }
 
 /// [`locate`] + read + [`parse`]. A missing file is empty; an unreadable one is `Error::Io`.
+/// With no home folder (a `FROM scratch` container often has no HOME) there are no files to
+/// read: the set is empty, so environment credentials still work.
 pub fn load(env: &Env, fs: &dyn Fs) -> Result<ProfileSet> {
-    let files = locate(env)?;
+    let Ok(files) = locate(env) else {
+        return Ok(ProfileSet::default());
+    };
     let read = |path: &Path| {
         fs.read_to_string(path).map_err(|e| Error::Io {
             path: path.to_path_buf(),
@@ -177,10 +183,22 @@ pub fn load(env: &Env, fs: &dyn Fs) -> Result<ProfileSet> {
     };
     let config = read(&files.config)?;
     let credentials = read(&files.credentials)?;
-    parse(
+    let mut set = parse(
         config.as_deref().map(|t| (files.config.as_path(), t)),
         credentials
             .as_deref()
             .map(|t| (files.credentials.as_path(), t)),
-    )
+    )?;
+    set.files = Some(files);
+    Ok(set)
+}
+
+impl ProfileSet {
+    /// Where the files are, for messages: `~/.aws/config and ~/.aws/credentials` as resolved.
+    pub fn describe_files(&self) -> String {
+        match &self.files {
+            Some(f) => format!("{} and {}", f.config.display(), f.credentials.display()),
+            None => "no config files (HOME is not set)".to_string(),
+        }
+    }
 }

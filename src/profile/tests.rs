@@ -294,8 +294,16 @@ fn load_reads_both_missing_is_empty_unreadable_is_io() {
         ("/h/.aws/config", Ok(CONFIG)),
         ("/h/.aws/credentials", Ok(CREDENTIALS)),
     ]);
-    assert_eq!(load(&env, &both).unwrap(), fixture());
-    assert_eq!(load(&env, &fs(vec![])).unwrap(), ProfileSet::default());
+    let loaded = load(&env, &both).unwrap();
+    let files = loaded.files.clone().unwrap();
+    assert_eq!(files.credentials, PathBuf::from("/h/.aws/credentials"));
+    assert_eq!(ProfileSet { files: None, ..loaded }, fixture());
+    let empty = load(&env, &fs(vec![])).unwrap();
+    assert_eq!(ProfileSet { files: None, ..empty }, ProfileSet::default());
+    // No home folder: no files, and no error (environment keys still work).
+    let none = load(&Env::default(), &both).unwrap();
+    assert_eq!(none, ProfileSet::default());
+    assert!(none.describe_files().contains("HOME is not set"));
     let only_creds = fs(vec![("/h/.aws/credentials", Ok(CREDENTIALS))]);
     assert_eq!(
         load(&env, &only_creds).unwrap().profiles["dev"].get("region"),
