@@ -5,6 +5,7 @@
 //! network, environment) stays at the edges and is passed in.
 
 pub mod credentials;
+pub mod endpoint;
 pub mod env;
 pub mod error;
 pub mod http;
