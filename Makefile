@@ -33,8 +33,8 @@ lint:
 	cargo clippy --locked --all-targets -- -D warnings
 
 # Side by side with `aws eks get-token` (awscli from PyPI in a throwaway venv).
-bench: release
-	@bash tests/scripts/bench.sh target/release/eks-token
+bench: static
+	@bash tests/scripts/bench.sh $(STATIC_BIN)
 
 clean:
 	cargo clean

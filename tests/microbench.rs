@@ -1,0 +1,32 @@
+//! In-process cost of minting one token (`make bench` runs it; ignored by `cargo test`, since
+//! timings on a shared machine are not pass/fail material).
+
+use eks_token::credentials::Credentials;
+use eks_token::token::{self, Target};
+use std::time::Instant;
+use time::OffsetDateTime;
+
+#[test]
+#[ignore = "benchmark: run by make bench"]
+fn mint_one_token() {
+    let mut creds = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+    creds.session_token = Some("FwoGZXIvYXdzEXAMPLE".into());
+    let target = Target {
+        url: "https://sts.us-west-2.amazonaws.com",
+        host: "sts.us-west-2.amazonaws.com",
+        signing_region: "us-west-2",
+    };
+    let now = OffsetDateTime::now_utc();
+    let n = 20_000;
+    let mut total = 0usize;
+    for _ in 0..1_000 {
+        total += token::mint("bench", &target, &creds, now).token.len();
+    }
+    let start = Instant::now();
+    for _ in 0..n {
+        total += token::mint("bench", &target, &creds, now).token.len();
+    }
+    let per = start.elapsed().as_secs_f64() / n as f64 * 1e6;
+    assert!(total > 0);
+    println!("mint one token: {per:.2} µs (goal < 10 µs)");
+}
