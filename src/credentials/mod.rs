@@ -1,6 +1,10 @@
 //! AWS credentials and where they come from. The chain tries each source in the SDKs' order;
 //! every source returns `Ok(None)` when it is not configured, so "not here" and "broken" differ.
 
+pub mod container;
+pub mod imds;
+pub mod process;
+
 use crate::secret::Secret;
 use time::OffsetDateTime;
 
