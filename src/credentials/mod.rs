@@ -2,6 +2,9 @@
 //! every source returns `Ok(None)` when it is not configured, so "not here" and "broken" differ:
 //! a source that is configured but fails stops the chain with its error.
 
+pub mod container;
+pub mod imds;
+pub mod process;
 pub mod static_keys;
 
 use crate::env::{Env, Fs};
