@@ -172,13 +172,11 @@ pub fn parse(args: &[String]) -> Result<Command> {
             ("--cache", _) => {}
             ("--help", _) => help = true,
             ("--version", _) => version = true,
-            ("-o", Some(v)) => {
-                // awscli's `--output json` is the only output that is an ExecCredential.
-                if v != "json" {
-                    return Err(Error::Usage(format!(
-                        "--output {v} is not supported: kubectl reads JSON (drop --output, or use --token-only)"
-                    )));
-                }
+            // awscli's `--output json` is the only output that is an ExecCredential.
+            ("-o", Some(v)) if v != "json" => {
+                return Err(Error::Usage(format!(
+                    "--output {v} is not supported: kubectl reads JSON (drop --output, or use --token-only)"
+                )));
             }
             _ => {}
         }

@@ -51,8 +51,17 @@ pub fn run(args: &[String], world: &World) -> Result<String> {
     }
     let profiles = profile::load(world.env, world.fs)?;
     let settings = settings::resolve(&flags, &exec, world.env, &profiles)?;
-    world.log.debug(format_args!("cluster {} (from {})", settings.cluster.value, settings.cluster.origin));
-    let cx = credentials::Context { env: world.env, fs: world.fs, profiles: &profiles, now: world.now, log: world.log };
+    world.log.debug(format_args!(
+        "cluster {} (from {})",
+        settings.cluster.value, settings.cluster.origin
+    ));
+    let cx = credentials::Context {
+        env: world.env,
+        fs: world.fs,
+        profiles: &profiles,
+        now: world.now,
+        log: world.log,
+    };
     let creds = credentials::resolve(&settings, &cx)?;
     let endpoint = settings::sts_endpoint(&settings, world.env, &profiles)?;
     if settings.region.is_none() {
@@ -61,8 +70,15 @@ pub fn run(args: &[String], world: &World) -> Result<String> {
              endpoint sts.amazonaws.com signed for us-east-1",
         );
     }
-    world.log.debug(format_args!("STS endpoint {} signed for {}", endpoint.url, endpoint.signing_region));
-    let target = token::Target { url: &endpoint.url, host: &endpoint.host, signing_region: &endpoint.signing_region };
+    world.log.debug(format_args!(
+        "STS endpoint {} signed for {}",
+        endpoint.url, endpoint.signing_region
+    ));
+    let target = token::Target {
+        url: &endpoint.url,
+        host: &endpoint.host,
+        signing_region: &endpoint.signing_region,
+    };
     if let Some(given) = verify {
         let text = match given {
             Some(t) => t,
@@ -70,10 +86,16 @@ pub fn run(args: &[String], world: &World) -> Result<String> {
         };
         let t = extract_token(&text)?;
         token::verify(&t, &settings.cluster.value, Some(&creds), world.now)?;
-        return Ok(format!("ok: token for cluster {} signed by {}\n", settings.cluster.value, creds.access_key_id));
+        return Ok(format!(
+            "ok: token for cluster {} signed by {}\n",
+            settings.cluster.value, creds.access_key_id
+        ));
     }
     let minted = token::mint(&settings.cluster.value, &target, &creds, world.now);
-    world.log.debug(format_args!("token expires at {}", token::rfc3339_seconds(minted.expiration)));
+    world.log.debug(format_args!(
+        "token expires at {}",
+        token::rfc3339_seconds(minted.expiration)
+    ));
     if settings.token_only {
         return Ok(format!("{}\n", minted.token));
     }
@@ -84,8 +106,8 @@ pub fn run(args: &[String], world: &World) -> Result<String> {
 fn extract_token(text: &str) -> Result<String> {
     let text = text.trim();
     if text.starts_with('{') {
-        let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| Error::invalid("token input", format!("is not JSON ({e})")))?;
+        let v: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| Error::invalid("token input", format!("is not JSON ({e})")))?;
         return v["status"]["token"]
             .as_str()
             .map(str::to_string)

@@ -13,11 +13,17 @@ pub struct Log {
 
 impl Log {
     pub fn stderr(enabled: bool) -> Log {
-        Log { enabled, captured: None }
+        Log {
+            enabled,
+            captured: None,
+        }
     }
 
     pub fn capture(debug: bool) -> Log {
-        Log { enabled: debug, captured: Some(RefCell::new(Vec::new())) }
+        Log {
+            enabled: debug,
+            captured: Some(RefCell::new(Vec::new())),
+        }
     }
 
     pub fn enabled(&self) -> bool {
@@ -44,6 +50,9 @@ impl Log {
 
     /// Captured lines (empty unless built with `capture`).
     pub fn lines(&self) -> Vec<String> {
-        self.captured.as_ref().map(|c| c.borrow().clone()).unwrap_or_default()
+        self.captured
+            .as_ref()
+            .map(|c| c.borrow().clone())
+            .unwrap_or_default()
     }
 }

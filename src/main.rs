@@ -8,7 +8,11 @@ use std::process::ExitCode;
 use time::OffsetDateTime;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = match std::env::args_os().skip(1).map(|a| a.into_string()).collect() {
+    let args: Vec<String> = match std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string())
+        .collect()
+    {
         Ok(a) => a,
         Err(_) => {
             eprintln!("eks-token: an argument is not valid UTF-8 (see eks-token --help)");
@@ -17,17 +21,29 @@ fn main() -> ExitCode {
     };
     let env = Env::from_process();
     let debug = args.iter().any(|a| a == "--debug")
-        || env.get("EKS_TOKEN_DEBUG").is_some_and(|v| v != "0" && v != "false");
+        || env
+            .get("EKS_TOKEN_DEBUG")
+            .is_some_and(|v| v != "0" && v != "false");
     let log = Log::stderr(debug);
     let stdin = || {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s).map(|_| s)
     };
-    let world = eks_token::World { env: &env, fs: &RealFs, now: OffsetDateTime::now_utc(), log: &log, stdin: &stdin };
+    let world = eks_token::World {
+        env: &env,
+        fs: &RealFs,
+        now: OffsetDateTime::now_utc(),
+        log: &log,
+        stdin: &stdin,
+    };
     match eks_token::run(&args, &world) {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
-            if stdout.write_all(out.as_bytes()).and_then(|_| stdout.flush()).is_err() {
+            if stdout
+                .write_all(out.as_bytes())
+                .and_then(|_| stdout.flush())
+                .is_err()
+            {
                 eprintln!("eks-token: could not write to stdout");
                 return ExitCode::from(1);
             }

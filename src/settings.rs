@@ -20,7 +20,10 @@ pub enum Origin {
     ServerUrl,
     Env(&'static str),
     /// A key of a profile.
-    Profile { profile: String, key: &'static str },
+    Profile {
+        profile: String,
+        key: &'static str,
+    },
     Default,
 }
 
@@ -29,7 +32,10 @@ impl fmt::Display for Origin {
         match self {
             Origin::Flag(flag) => write!(f, "flag {flag}"),
             Origin::ClusterConfig(key) => {
-                write!(f, "{key} in the cluster's exec extension (KUBERNETES_EXEC_INFO)")
+                write!(
+                    f,
+                    "{key} in the cluster's exec extension (KUBERNETES_EXEC_INFO)"
+                )
             }
             Origin::ServerUrl => f.write_str("the cluster's server URL"),
             Origin::Env(var) => write!(f, "environment variable {var}"),
@@ -74,13 +80,20 @@ impl Settings {
     /// Was the profile chosen for this command or cluster (flag, cluster config) rather than
     /// inherited from the shell? An explicit profile beats environment keys, as in the AWS CLI.
     pub fn profile_is_explicit(&self) -> bool {
-        matches!(self.profile.origin, Origin::Flag(_) | Origin::ClusterConfig(_))
+        matches!(
+            self.profile.origin,
+            Origin::Flag(_) | Origin::ClusterConfig(_)
+        )
     }
 }
 
 /// The first source that has a value.
-fn first(candidates: impl IntoIterator<Item = (Option<String>, Origin)>) -> Option<Sourced<String>> {
-    candidates.into_iter().find_map(|(v, o)| v.map(|v| Sourced::new(v, o)))
+fn first(
+    candidates: impl IntoIterator<Item = (Option<String>, Origin)>,
+) -> Option<Sourced<String>> {
+    candidates
+        .into_iter()
+        .find_map(|(v, o)| v.map(|v| Sourced::new(v, o)))
 }
 
 fn env_value(env: &Env, name: &'static str) -> (Option<String>, Origin) {
@@ -88,7 +101,12 @@ fn env_value(env: &Env, name: &'static str) -> (Option<String>, Origin) {
 }
 
 /// Resolve every setting. `profiles` supplies the selected profile's `region`.
-pub fn resolve(flags: &Flags, exec: &ExecInfo, env: &Env, profiles: &ProfileSet) -> Result<Settings> {
+pub fn resolve(
+    flags: &Flags,
+    exec: &ExecInfo,
+    env: &Env,
+    profiles: &ProfileSet,
+) -> Result<Settings> {
     let cfg = &exec.config;
     let cluster_id = first([
         (flags.cluster_id.clone(), Origin::Flag("--cluster-id")),
@@ -96,19 +114,34 @@ pub fn resolve(flags: &Flags, exec: &ExecInfo, env: &Env, profiles: &ProfileSet)
     ]);
     let cluster_name = first([
         (flags.cluster_name.clone(), Origin::Flag("--cluster-name")),
-        (cfg.cluster_name.clone(), Origin::ClusterConfig("clusterName")),
+        (
+            cfg.cluster_name.clone(),
+            Origin::ClusterConfig("clusterName"),
+        ),
     ]);
-    if let (Some(Sourced { origin: Origin::Flag(_), value: a }), Some(Sourced { origin: Origin::Flag(_), value: b })) =
-        (&cluster_id, &cluster_name)
+    if let (
+        Some(Sourced {
+            origin: Origin::Flag(_),
+            value: a,
+        }),
+        Some(Sourced {
+            origin: Origin::Flag(_),
+            value: b,
+        }),
+    ) = (&cluster_id, &cluster_name)
     {
         if a != b {
-            return Err(Error::Usage("give --cluster-name or --cluster-id, not both".into()));
+            return Err(Error::Usage(
+                "give --cluster-name or --cluster-id, not both".into(),
+            ));
         }
     }
     // The id names an Outposts local cluster and is what its token must carry; a flag for
     // either beats the cluster config.
     let cluster = match (cluster_id, cluster_name) {
-        (Some(id), Some(name)) if matches!(name.origin, Origin::Flag(_)) && !matches!(id.origin, Origin::Flag(_)) => {
+        (Some(id), Some(name))
+            if matches!(name.origin, Origin::Flag(_)) && !matches!(id.origin, Origin::Flag(_)) =>
+        {
             Some(name)
         }
         (Some(id), _) => Some(id),
@@ -139,12 +172,20 @@ pub fn resolve(flags: &Flags, exec: &ExecInfo, env: &Env, profiles: &ProfileSet)
     let region = first([
         (flags.region.clone(), Origin::Flag("--region")),
         (cfg.region.clone(), Origin::ClusterConfig("region")),
-        (exec.server.as_deref().and_then(endpoint::region_from_eks_server), Origin::ServerUrl),
+        (
+            exec.server
+                .as_deref()
+                .and_then(endpoint::region_from_eks_server),
+            Origin::ServerUrl,
+        ),
         env_value(env, "AWS_REGION"),
         env_value(env, "AWS_DEFAULT_REGION"),
         (
             selected.and_then(|p| p.get("region")).map(str::to_string),
-            Origin::Profile { profile: profile.value.clone(), key: "region" },
+            Origin::Profile {
+                profile: profile.value.clone(),
+                key: "region",
+            },
         ),
     ]);
     if let Some(r) = &region {
@@ -156,7 +197,9 @@ pub fn resolve(flags: &Flags, exec: &ExecInfo, env: &Env, profiles: &ProfileSet)
         (cfg.role_arn.clone(), Origin::ClusterConfig("roleArn")),
     ]);
     if let Some(r) = &role_arn {
-        if !r.value.starts_with("arn:") || r.value.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        if !r.value.starts_with("arn:")
+            || r.value.chars().any(|c| c.is_control() || c.is_whitespace())
+        {
             return Err(Error::invalid(
                 format!("role ARN from {}", r.origin),
                 "is not an ARN (expected arn:aws:iam::ACCOUNT:role/NAME)",
@@ -165,7 +208,10 @@ pub fn resolve(flags: &Flags, exec: &ExecInfo, env: &Env, profiles: &ProfileSet)
     }
     let session_name = first([
         (flags.session_name.clone(), Origin::Flag("--session-name")),
-        (cfg.session_name.clone(), Origin::ClusterConfig("sessionName")),
+        (
+            cfg.session_name.clone(),
+            Origin::ClusterConfig("sessionName"),
+        ),
     ]);
     let external_id = first([
         (flags.external_id.clone(), Origin::Flag("--external-id")),
@@ -182,19 +228,31 @@ pub fn resolve(flags: &Flags, exec: &ExecInfo, env: &Env, profiles: &ProfileSet)
         token_only: flags.token_only,
         api_version: exec.api_version,
         interactive: exec.interactive,
-        debug: flags.debug || env.get("EKS_TOKEN_DEBUG").is_some_and(|v| v != "0" && v != "false"),
+        debug: flags.debug
+            || env
+                .get("EKS_TOKEN_DEBUG")
+                .is_some_and(|v| v != "0" && v != "false"),
     })
 }
 
 /// The STS endpoint for the token, from the region and the endpoint settings.
-pub fn sts_endpoint(settings: &Settings, env: &Env, profiles: &ProfileSet) -> Result<endpoint::Endpoint> {
+pub fn sts_endpoint(
+    settings: &Settings,
+    env: &Env,
+    profiles: &ProfileSet,
+) -> Result<endpoint::Endpoint> {
     let profile = profiles.profiles.get(&settings.profile.value);
     let ep = EndpointSettings::resolve("sts", env, profile, profiles)?;
     let legacy = first([
         env_value(env, "AWS_STS_REGIONAL_ENDPOINTS"),
         (
-            profile.and_then(|p| p.get("sts_regional_endpoints")).map(str::to_string),
-            Origin::Profile { profile: settings.profile.value.clone(), key: "sts_regional_endpoints" },
+            profile
+                .and_then(|p| p.get("sts_regional_endpoints"))
+                .map(str::to_string),
+            Origin::Profile {
+                profile: settings.profile.value.clone(),
+                key: "sts_regional_endpoints",
+            },
         ),
     ]);
     let legacy_global = match legacy {
@@ -215,7 +273,10 @@ pub fn sts_endpoint(settings: &Settings, env: &Env, profiles: &ProfileSet) -> Re
         use_fips: ep.use_fips,
         use_dualstack: ep.use_dualstack,
         legacy_global,
-        url_override: ep.url.as_ref().map(|u| (u.value.as_str(), u.origin_label.as_str())),
+        url_override: ep
+            .url
+            .as_ref()
+            .map(|u| (u.value.as_str(), u.origin_label.as_str())),
     })
 }
 
@@ -252,7 +313,10 @@ impl EndpointSettings {
                 env_value(env, var),
                 (
                     profile.and_then(|p| p.get(key)).map(str::to_string),
-                    Origin::Profile { profile: pname.clone(), key },
+                    Origin::Profile {
+                        profile: pname.clone(),
+                        key,
+                    },
                 ),
             ]);
             match v {
@@ -262,7 +326,10 @@ impl EndpointSettings {
         };
         let use_fips = flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")?;
         let use_dualstack = flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")?;
-        let url = if flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "ignore_configured_endpoint_urls")? {
+        let url = if flag(
+            "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+            "ignore_configured_endpoint_urls",
+        )? {
             None
         } else {
             let var = format!("AWS_ENDPOINT_URL_{}", service_id.to_ascii_uppercase());
@@ -272,7 +339,10 @@ impl EndpointSettings {
             let found = env
                 .get(&var)
                 .map(|v| (v, var.clone()))
-                .or_else(|| env.get("AWS_ENDPOINT_URL").map(|v| (v, "AWS_ENDPOINT_URL".to_string())))
+                .or_else(|| {
+                    env.get("AWS_ENDPOINT_URL")
+                        .map(|v| (v, "AWS_ENDPOINT_URL".to_string()))
+                })
                 .or_else(|| {
                     services.and_then(|(name, s)| {
                         s.sub(service_id, "endpoint_url")
@@ -281,12 +351,20 @@ impl EndpointSettings {
                 })
                 .or_else(|| {
                     profile.and_then(|p| {
-                        p.get("endpoint_url").map(|v| (v, format!("endpoint_url in profile '{}'", p.name)))
+                        p.get("endpoint_url")
+                            .map(|v| (v, format!("endpoint_url in profile '{}'", p.name)))
                     })
                 });
-            found.map(|(v, label)| ConfiguredUrl { value: v.to_string(), origin_label: label })
+            found.map(|(v, label)| ConfiguredUrl {
+                value: v.to_string(),
+                origin_label: label,
+            })
         };
-        Ok(EndpointSettings { use_fips, use_dualstack, url })
+        Ok(EndpointSettings {
+            use_fips,
+            use_dualstack,
+            url,
+        })
     }
 }
 
@@ -294,7 +372,10 @@ fn parse_bool(v: &Sourced<String>) -> Result<bool> {
     match v.value.to_ascii_lowercase().as_str() {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(Error::invalid(v.origin.to_string(), format!("must be true or false, not {:?}", v.value))),
+        _ => Err(Error::invalid(
+            v.origin.to_string(),
+            format!("must be true or false, not {:?}", v.value),
+        )),
     }
 }
 
@@ -332,9 +413,17 @@ mod tests {
     #[test]
     fn flag_beats_cluster_config_beats_server_beats_env_beats_profile() {
         let env = Env::from_pairs([("AWS_REGION", "us-east-2"), ("AWS_PROFILE", "envprof")]);
-        let p = profiles("[profile cfgprof]\nregion = ca-central-1\n[profile envprof]\nregion = sa-east-1\n");
+        let p = profiles(
+            "[profile cfgprof]\nregion = ca-central-1\n[profile envprof]\nregion = sa-east-1\n",
+        );
         let full = exec_info::parse(Some(EXEC));
-        let s = resolve(&flags(|f| f.region = Some("us-west-1".into())), &full, &env, &p).unwrap();
+        let s = resolve(
+            &flags(|f| f.region = Some("us-west-1".into())),
+            &full,
+            &env,
+            &p,
+        )
+        .unwrap();
         assert_eq!(s.region.unwrap().origin, Origin::Flag("--region"));
         let s = resolve(&Flags::default(), &full, &env, &p).unwrap();
         assert_eq!(s.cluster.value, "from-config");
@@ -345,7 +434,10 @@ mod tests {
         let mut no_region = full.clone();
         no_region.config.region = None;
         let s = resolve(&Flags::default(), &no_region, &env, &p).unwrap();
-        assert_eq!(s.region.unwrap(), Sourced::new("ap-south-1".into(), Origin::ServerUrl));
+        assert_eq!(
+            s.region.unwrap(),
+            Sourced::new("ap-south-1".into(), Origin::ServerUrl)
+        );
         // Without exec info: environment, then the (environment-chosen) profile.
         let bare = exec_info::parse(None);
         let c = flags(|f| f.cluster_name = Some("c".into()));
@@ -363,23 +455,46 @@ mod tests {
     fn cluster_id_and_authenticator_variable() {
         let bare = exec_info::parse(None);
         let p = profiles("");
-        let s = resolve(&flags(|f| f.cluster_id = Some("id-1".into())), &bare, &Env::default(), &p).unwrap();
+        let s = resolve(
+            &flags(|f| f.cluster_id = Some("id-1".into())),
+            &bare,
+            &Env::default(),
+            &p,
+        )
+        .unwrap();
         assert_eq!(s.cluster.value, "id-1");
         let env = Env::from_pairs([("KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID", "from-env")]);
         let s = resolve(&Flags::default(), &bare, &env, &p).unwrap();
-        assert_eq!(s.cluster.origin, Origin::Env("KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID"));
+        assert_eq!(
+            s.cluster.origin,
+            Origin::Env("KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID")
+        );
         let both = flags(|f| {
             f.cluster_id = Some("a".into());
             f.cluster_name = Some("b".into());
         });
-        assert_eq!(resolve(&both, &bare, &Env::default(), &p).unwrap_err().exit_code(), 2);
+        assert_eq!(
+            resolve(&both, &bare, &Env::default(), &p)
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
     }
 
     #[test]
     fn missing_and_implausible_values_are_errors() {
         let p = profiles("");
-        let e = resolve(&Flags::default(), &exec_info::parse(Some("{oops")), &Env::default(), &p).unwrap_err();
-        assert!(e.to_string().contains("--cluster-name") && e.to_string().contains("KUBERNETES_EXEC_INFO"));
+        let e = resolve(
+            &Flags::default(),
+            &exec_info::parse(Some("{oops")),
+            &Env::default(),
+            &p,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("--cluster-name")
+                && e.to_string().contains("KUBERNETES_EXEC_INFO")
+        );
         let bare = exec_info::parse(None);
         for bad in ["a b", "x\ny", "", "ü"] {
             let f = flags(|f| f.cluster_name = Some(bad.into()));
@@ -389,7 +504,10 @@ mod tests {
             f.cluster_name = Some("c".into());
             f.region = Some("us-east-1\r\nx: y".into());
         });
-        assert!(resolve(&f, &bare, &Env::default(), &p).unwrap_err().to_string().contains("--region"));
+        assert!(resolve(&f, &bare, &Env::default(), &p)
+            .unwrap_err()
+            .to_string()
+            .contains("--region"));
         let f = flags(|f| {
             f.cluster_name = Some("c".into());
             f.role_arn = Some("role/x".into());

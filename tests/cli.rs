@@ -27,17 +27,28 @@ impl Run {
     }
     fn json(&self) -> serde_json::Value {
         assert_eq!(self.code(), 0, "stderr: {}", self.stderr());
-        serde_json::from_str(&self.stdout()).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout()))
+        serde_json::from_str(&self.stdout())
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout()))
     }
     fn token(&self) -> String {
         self.json()["status"]["token"].as_str().unwrap().to_string()
     }
     /// A failure: the given exit code, nothing on stdout, one line on stderr, no secret.
     fn failed(&self, code: i32) -> String {
-        assert_eq!(self.code(), code, "stdout: {} stderr: {}", self.stdout(), self.stderr());
+        assert_eq!(
+            self.code(),
+            code,
+            "stdout: {} stderr: {}",
+            self.stdout(),
+            self.stderr()
+        );
         assert_eq!(self.stdout(), "", "stdout must be empty on failure");
         let err = self.stderr();
-        assert_eq!(err.lines().filter(|l| !l.contains("warning:")).count(), 1, "one line: {err}");
+        assert_eq!(
+            err.lines().filter(|l| !l.contains("warning:")).count(),
+            1,
+            "one line: {err}"
+        );
         assert_no_secret(&err);
         err
     }
@@ -68,7 +79,10 @@ fn home_with(config: &str, credentials: &str) -> tempfile::TempDir {
     home
 }
 
-const ENV_KEYS: &[(&str, &str)] = &[("AWS_ACCESS_KEY_ID", AKID), ("AWS_SECRET_ACCESS_KEY", SECRET)];
+const ENV_KEYS: &[(&str, &str)] = &[
+    ("AWS_ACCESS_KEY_ID", AKID),
+    ("AWS_SECRET_ACCESS_KEY", SECRET),
+];
 
 fn verify(token: &str, cluster: &str, akid: &str, secret: &str) -> token::Decoded {
     verify_with(token, cluster, Credentials::new(akid, secret))
@@ -81,7 +95,11 @@ fn verify_with(token: &str, cluster: &str, creds: Credentials) -> token::Decoded
 #[test]
 fn env_keys_mint_a_verifiable_exec_credential() {
     let home = tempfile::tempdir().unwrap();
-    let r = run(home.path(), ENV_KEYS, &["--cluster-name", "demo", "--region", "us-west-2"]);
+    let r = run(
+        home.path(),
+        ENV_KEYS,
+        &["--cluster-name", "demo", "--region", "us-west-2"],
+    );
     let v = r.json();
     assert_eq!(r.stderr(), "", "nothing on stderr when all is well");
     assert_eq!(v["kind"], "ExecCredential");
@@ -98,7 +116,11 @@ fn token_only_prints_just_the_token() {
     let home = tempfile::tempdir().unwrap();
     let mut env = ENV_KEYS.to_vec();
     env.push(("AWS_SESSION_TOKEN", TOKEN));
-    let r = run(home.path(), &env, &["-c", "demo", "--region", "eu-west-1", "--token-only"]);
+    let r = run(
+        home.path(),
+        &env,
+        &["-c", "demo", "--region", "eu-west-1", "--token-only"],
+    );
     assert_eq!(r.code(), 0);
     let out = r.stdout();
     assert!(out.starts_with("k8s-aws-v1.") && out.lines().count() == 1);
@@ -116,15 +138,38 @@ fn the_three_command_line_shapes_agree() {
     for args in [
         &["-c", "prod"][..],
         &["token", "-i", "prod"][..],
-        &["eks", "get-token", "--cluster-name", "prod", "--output", "json"][..],
-        &["--region", "ap-southeast-2", "eks", "get-token", "--cluster-name", "prod"][..],
+        &[
+            "eks",
+            "get-token",
+            "--cluster-name",
+            "prod",
+            "--output",
+            "json",
+        ][..],
+        &[
+            "--region",
+            "ap-southeast-2",
+            "eks",
+            "get-token",
+            "--cluster-name",
+            "prod",
+        ][..],
     ] {
         let r = run(home.path(), &env, args);
         let d = verify(&r.token(), "prod", AKID, SECRET);
         assert_eq!(d.host, "sts.ap-southeast-2.amazonaws.com", "{args:?}");
     }
-    let env2 = [ENV_KEYS, &[("KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID", "from-env")]].concat();
-    verify(&run(home.path(), &env2, &["token"]).token(), "from-env", AKID, SECRET);
+    let env2 = [
+        ENV_KEYS,
+        &[("KUBERNETES_AWS_AUTHENTICATOR_CLUSTER_ID", "from-env")],
+    ]
+    .concat();
+    verify(
+        &run(home.path(), &env2, &["token"]).token(),
+        "from-env",
+        AKID,
+        SECRET,
+    );
 }
 
 /// One kubeconfig user entry, many clusters: each cluster's exec extension names its cluster,
@@ -143,38 +188,82 @@ fn one_user_entry_serves_clusters_in_different_regions_and_profiles() {
         )
     };
     // Environment keys are ignored once the cluster names its profile.
-    let prod = exec(r#"{"clusterName":"prod-eu","profile":"prod"}"#, "https://AB12.gr7.eu-central-1.eks.amazonaws.com");
+    let prod = exec(
+        r#"{"clusterName":"prod-eu","profile":"prod"}"#,
+        "https://AB12.gr7.eu-central-1.eks.amazonaws.com",
+    );
     let env = [ENV_KEYS, &[("KUBERNETES_EXEC_INFO", prod.as_str())]].concat();
     let r = run(home.path(), &env, &[]);
     assert_eq!(r.json()["apiVersion"], "client.authentication.k8s.io/v1");
     let d = verify(&r.token(), "prod-eu", "AKIAPROD", "prodsecret");
     assert_eq!(d.host, "sts.eu-central-1.amazonaws.com");
     // Region from the cluster config beats the profile's; the server URL's beats the profile's.
-    let dev = exec(r#"{"clusterName":"dev-1","profile":"dev","region":"ap-northeast-1"}"#, "https://x.example.com");
-    let d = verify(&run(home.path(), &[("KUBERNETES_EXEC_INFO", dev.as_str())], &[]).token(), "dev-1", "AKIADEV", "devsecret");
+    let dev = exec(
+        r#"{"clusterName":"dev-1","profile":"dev","region":"ap-northeast-1"}"#,
+        "https://x.example.com",
+    );
+    let d = verify(
+        &run(home.path(), &[("KUBERNETES_EXEC_INFO", dev.as_str())], &[]).token(),
+        "dev-1",
+        "AKIADEV",
+        "devsecret",
+    );
     assert_eq!(d.host, "sts.ap-northeast-1.amazonaws.com");
-    let dev2 = exec(r#"{"clusterName":"dev-2","profile":"dev"}"#, "https://CD34.yl4.us-west-1.eks.amazonaws.com");
-    let d = verify(&run(home.path(), &[("KUBERNETES_EXEC_INFO", dev2.as_str())], &[]).token(), "dev-2", "AKIADEV", "devsecret");
+    let dev2 = exec(
+        r#"{"clusterName":"dev-2","profile":"dev"}"#,
+        "https://CD34.yl4.us-west-1.eks.amazonaws.com",
+    );
+    let d = verify(
+        &run(home.path(), &[("KUBERNETES_EXEC_INFO", dev2.as_str())], &[]).token(),
+        "dev-2",
+        "AKIADEV",
+        "devsecret",
+    );
     assert_eq!(d.host, "sts.us-west-1.amazonaws.com");
     // A flag beats the cluster config.
-    let r = run(home.path(), &[("KUBERNETES_EXEC_INFO", dev2.as_str())], &["-c", "other", "--profile", "prod"]);
+    let r = run(
+        home.path(),
+        &[("KUBERNETES_EXEC_INFO", dev2.as_str())],
+        &["-c", "other", "--profile", "prod"],
+    );
     verify(&r.token(), "other", "AKIAPROD", "prodsecret");
 }
 
 #[test]
 fn exec_info_versions_and_warnings() {
     let home = tempfile::tempdir().unwrap();
-    let with = |info: &str| run(home.path(), &[ENV_KEYS, &[("KUBERNETES_EXEC_INFO", info)]].concat(), &["-c", "c", "--region", "us-east-1"]);
+    let with = |info: &str| {
+        run(
+            home.path(),
+            &[ENV_KEYS, &[("KUBERNETES_EXEC_INFO", info)]].concat(),
+            &["-c", "c", "--region", "us-east-1"],
+        )
+    };
     let r = with(r#"{"apiVersion":"client.authentication.k8s.io/v1alpha1"}"#);
-    assert_eq!(r.json()["apiVersion"], "client.authentication.k8s.io/v1alpha1");
+    assert_eq!(
+        r.json()["apiVersion"],
+        "client.authentication.k8s.io/v1alpha1"
+    );
     assert!(r.stderr().contains("deprecated"));
     let r = with("{not json");
-    assert_eq!(r.json()["apiVersion"], "client.authentication.k8s.io/v1beta1");
-    assert!(r.stderr().contains("KUBERNETES_EXEC_INFO is not valid JSON"));
+    assert_eq!(
+        r.json()["apiVersion"],
+        "client.authentication.k8s.io/v1beta1"
+    );
+    assert!(r
+        .stderr()
+        .contains("KUBERNETES_EXEC_INFO is not valid JSON"));
     // Malformed and needed: the error says so.
-    let r = run(home.path(), &[ENV_KEYS, &[("KUBERNETES_EXEC_INFO", "{not json")]].concat(), &[]);
+    let r = run(
+        home.path(),
+        &[ENV_KEYS, &[("KUBERNETES_EXEC_INFO", "{not json")]].concat(),
+        &[],
+    );
     let err = r.failed(2);
-    assert!(err.contains("KUBERNETES_EXEC_INFO was set but is not valid JSON"), "{err}");
+    assert!(
+        err.contains("KUBERNETES_EXEC_INFO was set but is not valid JSON"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -183,7 +272,10 @@ fn no_region_uses_the_global_endpoint_with_a_note() {
     let r = run(home.path(), ENV_KEYS, &["-c", "c"]);
     let d = verify(&r.token(), "c", AKID, SECRET);
     assert_eq!(d.host, "sts.amazonaws.com");
-    assert!(d.param("X-Amz-Credential").unwrap().contains("/us-east-1/sts/"));
+    assert!(d
+        .param("X-Amz-Credential")
+        .unwrap()
+        .contains("/us-east-1/sts/"));
     assert!(r.stderr().contains("global STS endpoint"));
 }
 
@@ -196,15 +288,24 @@ fn bad_input_fails_cleanly() {
     let h = home.path();
     // No credentials: say where we looked.
     let err = run(h, &[], &["-c", "c", "--region", "us-east-1"]).failed(1);
-    assert!(err.contains("no AWS credentials") && err.contains("environment"), "{err}");
+    assert!(
+        err.contains("no AWS credentials") && err.contains("environment"),
+        "{err}"
+    );
     // Unknown profile: named.
     let err = run(h, &[], &["-c", "c", "--profile", "nope"]).failed(1);
     assert!(err.contains("'nope'") && err.contains("not found"), "{err}");
     let err = run(h, &[("AWS_PROFILE", "ghost")], &["-c", "c"]).failed(1);
-    assert!(err.contains("'ghost'") && err.contains("AWS_PROFILE"), "{err}");
+    assert!(
+        err.contains("'ghost'") && err.contains("AWS_PROFILE"),
+        "{err}"
+    );
     // Half a key pair: the missing key named, with the file and line of the other.
     let err = run(h, &[], &["-c", "c", "--profile", "half"]).failed(1);
-    assert!(err.contains("no aws_access_key_id") && err.contains("credentials:2"), "{err}");
+    assert!(
+        err.contains("no aws_access_key_id") && err.contains("credentials:2"),
+        "{err}"
+    );
     let err = run(h, &[("AWS_ACCESS_KEY_ID", AKID)], &["-c", "c"]).failed(1);
     assert!(err.contains("AWS_SECRET_ACCESS_KEY"), "{err}");
     // No cluster: usage.
@@ -215,7 +316,12 @@ fn bad_input_fails_cleanly() {
     assert!(err.contains("cluster name"), "{err}");
     let err = run(h, ENV_KEYS, &["-c", "c", "--region", "us east"]).failed(1);
     assert!(err.contains("--region"), "{err}");
-    let err = run(h, &[ENV_KEYS, &[("AWS_REGION", "../x")]].concat(), &["-c", "c"]).failed(1);
+    let err = run(
+        h,
+        &[ENV_KEYS, &[("AWS_REGION", "../x")]].concat(),
+        &["-c", "c"],
+    )
+    .failed(1);
     assert!(err.contains("AWS_REGION"), "{err}");
     // Usage errors exit 2 with a hint.
     let err = run(h, ENV_KEYS, &["--bogus"]).failed(2);
@@ -232,12 +338,23 @@ fn malformed_config_names_file_and_line() {
 #[test]
 fn debug_explains_without_secrets() {
     let home = home_with("", "[p]\naws_access_key_id = AKIAFILE\naws_secret_access_key = s3cr3t-in-file\naws_session_token = tok-in-file\n");
-    let r = run(home.path(), &[ENV_KEYS, &[("AWS_SESSION_TOKEN", TOKEN)]].concat(), &["-c", "c", "--region", "us-east-1", "--debug"]);
+    let r = run(
+        home.path(),
+        &[ENV_KEYS, &[("AWS_SESSION_TOKEN", TOKEN)]].concat(),
+        &["-c", "c", "--region", "us-east-1", "--debug"],
+    );
     assert_eq!(r.code(), 0);
     let err = r.stderr();
-    assert!(err.contains("debug:") && err.contains(AKID) && err.contains("sts.us-east-1.amazonaws.com"), "{err}");
+    assert!(
+        err.contains("debug:") && err.contains(AKID) && err.contains("sts.us-east-1.amazonaws.com"),
+        "{err}"
+    );
     assert_no_secret(&err);
-    let r = run(home.path(), &[("EKS_TOKEN_DEBUG", "1")], &["-c", "c", "--region", "us-east-1", "--profile", "p"]);
+    let r = run(
+        home.path(),
+        &[("EKS_TOKEN_DEBUG", "1")],
+        &["-c", "c", "--region", "us-east-1", "--profile", "p"],
+    );
     assert_eq!(r.code(), 0);
     assert!(r.stderr().contains("AKIAFILE"));
     assert_no_secret(&r.stderr());
@@ -257,11 +374,20 @@ fn verify_subcommand_reads_stdin() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(minted.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(minted.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok:"));
-    let r = run(home.path(), ENV_KEYS, &["verify", "-c", "other", "--region", "us-east-1", &minted]);
+    let r = run(
+        home.path(),
+        ENV_KEYS,
+        &["verify", "-c", "other", "--region", "us-east-1", &minted],
+    );
     assert!(r.failed(1).contains("signature does not match"));
 }
 
@@ -272,5 +398,8 @@ fn help_and_version() {
     assert_eq!(r.code(), 0);
     assert!(r.stdout().contains("--cluster-name") && r.stdout().contains("Precedence"));
     let r = run(home.path(), &[], &["--version"]);
-    assert_eq!(r.stdout(), format!("eks-token {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        r.stdout(),
+        format!("eks-token {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }

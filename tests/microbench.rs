@@ -9,7 +9,10 @@ use time::OffsetDateTime;
 #[test]
 #[ignore = "benchmark: run by make bench"]
 fn mint_one_token() {
-    let mut creds = Credentials::new("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+    let mut creds = Credentials::new(
+        "AKIAIOSFODNN7EXAMPLE",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    );
     creds.session_token = Some("FwoGZXIvYXdzEXAMPLE".into());
     let target = Target {
         url: "https://sts.us-west-2.amazonaws.com",

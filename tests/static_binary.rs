@@ -39,15 +39,30 @@ fn has_interpreter(elf: &[u8]) -> bool {
 fn static_binary_is_small_and_has_no_loader() {
     let Some(bin) = static_bin() else { return };
     let bytes = std::fs::read(&bin).unwrap();
-    eprintln!("static binary: {} bytes ({:.2} MiB)", bytes.len(), bytes.len() as f64 / 1048576.0);
-    assert!((bytes.len() as u64) < MAX_BYTES, "{} bytes is over the 2.5 MiB budget", bytes.len());
-    assert!(!has_interpreter(&bytes), "the binary needs a dynamic loader: not static");
+    eprintln!(
+        "static binary: {} bytes ({:.2} MiB)",
+        bytes.len(),
+        bytes.len() as f64 / 1048576.0
+    );
+    assert!(
+        (bytes.len() as u64) < MAX_BYTES,
+        "{} bytes is over the 2.5 MiB budget",
+        bytes.len()
+    );
+    assert!(
+        !has_interpreter(&bytes),
+        "the binary needs a dynamic loader: not static"
+    );
 }
 
 #[test]
 fn static_binary_mints_a_token_in_an_empty_root() {
     let Some(bin) = static_bin() else { return };
-    if !Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout == b"0\n") {
+    if !Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout == b"0\n")
+    {
         eprintln!("\n*** SKIPPED: chroot needs root ***\n");
         return;
     }
@@ -55,7 +70,13 @@ fn static_binary_mints_a_token_in_an_empty_root() {
     std::fs::copy(&bin, root.path().join("eks-token")).unwrap();
     let out = Command::new("chroot")
         .arg(root.path())
-        .args(["/eks-token", "--cluster-name", "scratch", "--region", "eu-north-1"])
+        .args([
+            "/eks-token",
+            "--cluster-name",
+            "scratch",
+            "--region",
+            "eu-north-1",
+        ])
         .env_clear()
         .env("AWS_ACCESS_KEY_ID", AKID)
         .env("AWS_SECRET_ACCESS_KEY", SECRET)
@@ -66,6 +87,12 @@ fn static_binary_mints_a_token_in_an_empty_root() {
     assert_eq!(stderr, "", "nothing on stderr");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let t = v["status"]["token"].as_str().unwrap();
-    let d = token::verify(t, "scratch", Some(&Credentials::new(AKID, SECRET)), OffsetDateTime::now_utc()).unwrap();
+    let d = token::verify(
+        t,
+        "scratch",
+        Some(&Credentials::new(AKID, SECRET)),
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
     assert_eq!(d.host, "sts.eu-north-1.amazonaws.com");
 }

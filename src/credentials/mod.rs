@@ -29,7 +29,10 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    pub fn new(access_key_id: impl Into<String>, secret_access_key: impl Into<Secret>) -> Credentials {
+    pub fn new(
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<Secret>,
+    ) -> Credentials {
         Credentials {
             access_key_id: access_key_id.into(),
             secret_access_key: secret_access_key.into(),
@@ -63,7 +66,10 @@ pub fn resolve(settings: &Settings, cx: &Context) -> Result<Credentials> {
     } else {
         searched.push("the environment (AWS_ACCESS_KEY_ID)".to_string());
         if let Some(c) = static_keys::from_env(cx.env)? {
-            cx.log.debug(format_args!("credentials from the environment: {}", c.access_key_id));
+            cx.log.debug(format_args!(
+                "credentials from the environment: {}",
+                c.access_key_id
+            ));
             return Ok(c);
         }
         cx.log.debug("no credentials in the environment");
@@ -73,10 +79,15 @@ pub fn resolve(settings: &Settings, cx: &Context) -> Result<Credentials> {
         Some(profile) => {
             searched.push(format!("profile '{name}'"));
             if let Some(c) = static_keys::from_profile(profile)? {
-                cx.log.debug(format_args!("credentials from profile '{name}': {}", c.access_key_id));
+                cx.log.debug(format_args!(
+                    "credentials from profile '{name}': {}",
+                    c.access_key_id
+                ));
                 return Ok(c);
             }
-            cx.log.debug(format_args!("profile '{name}' has no credentials of a kind this build reads"));
+            cx.log.debug(format_args!(
+                "profile '{name}' has no credentials of a kind this build reads"
+            ));
         }
         None if settings.profile.origin != crate::settings::Origin::Default => {
             return Err(Error::Profile {
@@ -88,7 +99,12 @@ pub fn resolve(settings: &Settings, cx: &Context) -> Result<Credentials> {
                 ),
             });
         }
-        None => searched.push(format!("profile 'default' (not in {})", cx.profiles.describe_files())),
+        None => searched.push(format!(
+            "profile 'default' (not in {})",
+            cx.profiles.describe_files()
+        )),
     }
-    Err(Error::NoCredentials { searched: searched.join(", ") })
+    Err(Error::NoCredentials {
+        searched: searched.join(", "),
+    })
 }

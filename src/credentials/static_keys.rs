@@ -28,7 +28,9 @@ pub fn from_env(env: &Env) -> Result<Option<Credentials>> {
             ))
         }
     };
-    let token = env.first(&["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"]).map(|(_, v)| Secret::new(v));
+    let token = env
+        .first(&["AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"])
+        .map(|(_, v)| Secret::new(v));
     Ok(Some(Credentials {
         access_key_id: id.to_string(),
         secret_access_key: Secret::new(secret),
@@ -50,26 +52,24 @@ pub fn from_profile(profile: &Profile) -> Result<Option<Credentials>> {
     let (id, secret) = match (id, secret) {
         (None, None) => return Ok(None),
         (Some(id), Some(secret)) => (id, secret),
-        (Some(_), None) => {
-            return Err(Error::Profile {
-                profile: profile.name.clone(),
-                why: format!(
-                    "has aws_access_key_id{} but no aws_secret_access_key; add it or remove the key id",
-                    where_set("aws_access_key_id")
-                ),
-            })
-        }
-        (None, Some(_)) => {
-            return Err(Error::Profile {
-                profile: profile.name.clone(),
-                why: format!(
-                    "has aws_secret_access_key{} but no aws_access_key_id; add it or remove the secret",
-                    where_set("aws_secret_access_key")
-                ),
-            })
-        }
+        (Some(_), None) => return Err(Error::Profile {
+            profile: profile.name.clone(),
+            why: format!(
+                "has aws_access_key_id{} but no aws_secret_access_key; add it or remove the key id",
+                where_set("aws_access_key_id")
+            ),
+        }),
+        (None, Some(_)) => return Err(Error::Profile {
+            profile: profile.name.clone(),
+            why: format!(
+                "has aws_secret_access_key{} but no aws_access_key_id; add it or remove the secret",
+                where_set("aws_secret_access_key")
+            ),
+        }),
     };
-    let token = profile.get("aws_session_token").or_else(|| profile.get("aws_security_token"));
+    let token = profile
+        .get("aws_session_token")
+        .or_else(|| profile.get("aws_security_token"));
     Ok(Some(Credentials {
         access_key_id: id.to_string(),
         secret_access_key: Secret::new(secret),
@@ -86,7 +86,11 @@ mod tests {
     #[test]
     fn env_pairs_and_halves() {
         assert_eq!(from_env(&Env::default()).unwrap(), None);
-        let env = Env::from_pairs([("AWS_ACCESS_KEY_ID", "AKID"), ("AWS_SECRET_ACCESS_KEY", "s3cr3t"), ("AWS_SECURITY_TOKEN", "tok")]);
+        let env = Env::from_pairs([
+            ("AWS_ACCESS_KEY_ID", "AKID"),
+            ("AWS_SECRET_ACCESS_KEY", "s3cr3t"),
+            ("AWS_SECURITY_TOKEN", "tok"),
+        ]);
         let c = from_env(&env).unwrap().unwrap();
         assert_eq!(c.session_token.unwrap().expose(), "tok");
         let half = Env::from_pairs([("AWS_ACCESS_KEY_ID", "AKID")]);
@@ -94,18 +98,27 @@ mod tests {
         assert!(e.contains("AWS_SECRET_ACCESS_KEY is not"), "{e}");
         let half = Env::from_pairs([("AWS_SECRET_ACCESS_KEY", "s3cr3t")]);
         let e = from_env(&half).unwrap_err().to_string();
-        assert!(e.contains("AWS_ACCESS_KEY_ID is not") && !e.contains("s3cr3t"), "{e}");
+        assert!(
+            e.contains("AWS_ACCESS_KEY_ID is not") && !e.contains("s3cr3t"),
+            "{e}"
+        );
     }
 
     #[test]
     fn profile_half_pair_names_the_missing_key_and_line() {
         let set = crate::profile::parse(
             None,
-            Some((std::path::Path::new("/h/.aws/credentials"), "[p]\n\naws_secret_access_key = s3cr3t\n")),
+            Some((
+                std::path::Path::new("/h/.aws/credentials"),
+                "[p]\n\naws_secret_access_key = s3cr3t\n",
+            )),
         )
         .unwrap();
         let e = from_profile(&set.profiles["p"]).unwrap_err().to_string();
-        assert!(e.contains("profile 'p'") && e.contains("no aws_access_key_id"), "{e}");
+        assert!(
+            e.contains("profile 'p'") && e.contains("no aws_access_key_id"),
+            "{e}"
+        );
         assert!(e.contains("/h/.aws/credentials:3"), "{e}");
         assert!(!e.contains("s3cr3t"));
     }

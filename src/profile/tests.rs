@@ -297,9 +297,21 @@ fn load_reads_both_missing_is_empty_unreadable_is_io() {
     let loaded = load(&env, &both).unwrap();
     let files = loaded.files.clone().unwrap();
     assert_eq!(files.credentials, PathBuf::from("/h/.aws/credentials"));
-    assert_eq!(ProfileSet { files: None, ..loaded }, fixture());
+    assert_eq!(
+        ProfileSet {
+            files: None,
+            ..loaded
+        },
+        fixture()
+    );
     let empty = load(&env, &fs(vec![])).unwrap();
-    assert_eq!(ProfileSet { files: None, ..empty }, ProfileSet::default());
+    assert_eq!(
+        ProfileSet {
+            files: None,
+            ..empty
+        },
+        ProfileSet::default()
+    );
     // No home folder: no files, and no error (environment keys still work).
     let none = load(&Env::default(), &both).unwrap();
     assert_eq!(none, ProfileSet::default());
