@@ -10,5 +10,7 @@ pub mod error;
 pub mod http;
 pub mod secret;
 pub mod sigv4;
+pub mod sts;
+pub mod transport;
 
 pub use error::{Error, Result};
