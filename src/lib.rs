@@ -17,7 +17,9 @@ pub mod profile;
 pub mod secret;
 pub mod settings;
 pub mod sigv4;
+pub mod sts;
 pub mod token;
+pub mod transport;
 
 pub use error::{Error, Result};
 
