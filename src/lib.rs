@@ -36,6 +36,12 @@ pub struct World<'a> {
     pub log: &'a Log,
     /// Standard input, read only by `verify` without a token argument.
     pub stdin: &'a dyn Fn() -> std::io::Result<String>,
+    /// Is a person at the terminal? (Used only when kubectl did not say: no exec info.)
+    pub terminal: bool,
+    /// Shows a prompt on stderr and reads one line from the terminal (MFA codes).
+    pub prompt: &'a dyn Fn(&str) -> std::io::Result<String>,
+    /// The network, for credential sources that need it.
+    pub http: &'a dyn http::Http,
 }
 
 /// Run the command in `args` (without the program name); the result is what goes to stdout.
@@ -57,15 +63,38 @@ pub fn run(args: &[String], world: &World) -> Result<String> {
         "cluster {} (from {})",
         settings.cluster.value, settings.cluster.origin
     ));
+    let endpoint = settings::sts_endpoint(&settings, world.env, &profiles)?;
+    let sts = sts::StsEndpoint::new(endpoint.url.clone(), endpoint.signing_region.clone());
+    let interactive = exec.interactive.unwrap_or(!exec.present && world.terminal);
+    let mfa = |serial: &str| -> Result<secret::Secret> {
+        let fail = |why: String| Error::credentials(format!("MFA device {serial}"), why);
+        if !interactive {
+            return Err(fail(
+                "a code is needed but no one can type it (kubectl runs this plugin non-interactively); \
+                 set interactiveMode: IfAvailable in the kubeconfig's exec section, or run eks-token once \
+                 in a terminal so the role session is cached"
+                    .into(),
+            ));
+        }
+        let code = (world.prompt)(&format!("MFA code for {serial}: "))
+            .map_err(|e| fail(format!("cannot read the code: {e}")))?;
+        let code = code.trim();
+        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(fail("the code must be 6 digits".into()));
+        }
+        Ok(secret::Secret::new(code))
+    };
     let cx = credentials::Context {
         env: world.env,
         fs: world.fs,
         profiles: &profiles,
         now: world.now,
         log: world.log,
+        http: world.http,
+        sts: &sts,
+        mfa: &mfa,
     };
     let creds = credentials::resolve(&settings, &cx)?;
-    let endpoint = settings::sts_endpoint(&settings, world.env, &profiles)?;
     if settings.region.is_none() {
         world.log.warn(
             "no region set (--region, cluster config, AWS_REGION, profile region): using the global STS \

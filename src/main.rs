@@ -3,7 +3,7 @@
 
 use eks_token::env::{Env, RealFs};
 use eks_token::log::Log;
-use std::io::{Read, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 use time::OffsetDateTime;
 
@@ -29,12 +29,16 @@ fn main() -> ExitCode {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s).map(|_| s)
     };
+    let http = eks_token::transport::LazyTransport::new(&env, ca_bundle(&env));
     let world = eks_token::World {
         env: &env,
         fs: &RealFs,
         now: OffsetDateTime::now_utc(),
         log: &log,
         stdin: &stdin,
+        terminal: std::io::stdin().is_terminal(),
+        prompt: &prompt,
+        http: &http,
     };
     match eks_token::run(&args, &world) {
         Ok(out) => {
@@ -54,4 +58,23 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit_code() as u8)
         }
     }
+}
+
+/// Prompt on stderr (stdout belongs to kubectl) and read a line from the terminal itself,
+/// falling back to stdin.
+fn prompt(text: &str) -> std::io::Result<String> {
+    eprint!("{text}");
+    std::io::stderr().flush()?;
+    let mut line = String::new();
+    match std::fs::File::open("/dev/tty") {
+        Ok(tty) => std::io::BufReader::new(tty).read_line(&mut line)?,
+        Err(_) => std::io::stdin().lock().read_line(&mut line)?,
+    };
+    Ok(line)
+}
+
+/// `AWS_CA_BUNDLE`, else the selected profile's `ca_bundle`, resolved lazily by the transport.
+fn ca_bundle(env: &Env) -> Option<(std::path::PathBuf, String)> {
+    env.get("AWS_CA_BUNDLE")
+        .map(|p| (std::path::PathBuf::from(p), "AWS_CA_BUNDLE".to_string()))
 }

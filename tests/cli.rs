@@ -65,6 +65,8 @@ fn run(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Run {
         .args(args)
         .env_clear()
         .env("HOME", home)
+        // Never ask this machine's metadata address: tests stay off the network.
+        .env("AWS_EC2_METADATA_DISABLED", "true")
         .envs(env.iter().copied())
         .output()
         .unwrap();

@@ -5,15 +5,21 @@
 pub mod container;
 pub mod imds;
 pub mod process;
+pub mod profile_chain;
 pub mod static_keys;
+pub mod web_identity;
 
 use crate::env::{Env, Fs};
+use crate::http::Http;
 use crate::log::Log;
-use crate::profile::ProfileSet;
+use crate::profile::{Profile, ProfileSet};
 use crate::secret::Secret;
 use crate::settings::Settings;
+use crate::sts::{self, StsEndpoint};
 use crate::{Error, Result};
+use profile_chain::{Base, Chain, NamedSource, RoleStep};
 use time::OffsetDateTime;
+use web_identity::WebIdentity;
 
 /// A resolved set of AWS credentials.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,13 +56,49 @@ pub struct Context<'a> {
     pub profiles: &'a ProfileSet,
     pub now: OffsetDateTime,
     pub log: &'a Log,
+    /// Only network sources use it; minting the token never does.
+    pub http: &'a dyn Http,
+    /// Where AssumeRole and AssumeRoleWithWebIdentity go (the token's STS endpoint).
+    pub sts: &'a StsEndpoint,
+    /// Asks for the MFA code of a device (`mfa_serial`); fails when no one can answer.
+    pub mfa: &'a dyn Fn(&str) -> Result<Secret>,
 }
 
-/// Find credentials for `settings`, in this order:
+/// Credentials for the token: the chain's, with the command line's or cluster config's role
+/// (`--role-arn`, `roleArn`) assumed on top.
+pub fn resolve(settings: &Settings, cx: &Context) -> Result<Credentials> {
+    let base = default_chain(settings, cx)?;
+    let Some(role) = &settings.role_arn else {
+        return Ok(base);
+    };
+    let session_name = match (&settings.session_name, settings.forward_session_name) {
+        (Some(name), _) => name.value.clone(),
+        (None, true) => {
+            let me = sts::get_caller_identity(cx.http, cx.sts, &base, cx.now)?;
+            cx.log
+                .debug(format_args!("--forward-session-name: caller is {}", me.arn));
+            forwarded_session_name(&me.arn).unwrap_or_else(|| default_session_name(cx.env))
+        }
+        (None, false) => default_session_name(cx.env),
+    };
+    let step = RoleStep {
+        profile: format!("({})", role.origin),
+        role_arn: role.value.clone(),
+        session_name: Some(session_name),
+        external_id: settings.external_id.as_ref().map(|e| e.value.clone()),
+        ..RoleStep::default()
+    };
+    assume(&base, &step, cx)
+}
+
+/// The SDKs' default chain, in smithy-rs's order:
 /// 1. environment keys — skipped when the profile was chosen for this command or cluster
 ///    (`--profile`, cluster config `profile`), as the AWS CLI skips them for `--profile`;
-/// 2. the selected profile.
-pub fn resolve(settings: &Settings, cx: &Context) -> Result<Credentials> {
+/// 2. the selected profile (keys, role chains, web identity, SSO, `credential_process`);
+/// 3. web identity from the environment (IRSA);
+/// 4. the container endpoint (ECS, EKS Pod Identity);
+/// 5. EC2 instance metadata (IMDSv2).
+pub fn default_chain(settings: &Settings, cx: &Context) -> Result<Credentials> {
     let mut searched = Vec::new();
     if settings.profile_is_explicit() {
         cx.log.debug(format_args!(
@@ -64,7 +106,7 @@ pub fn resolve(settings: &Settings, cx: &Context) -> Result<Credentials> {
             settings.profile.value, settings.profile.origin
         ));
     } else {
-        searched.push("the environment (AWS_ACCESS_KEY_ID)".to_string());
+        searched.push("environment keys".to_string());
         if let Some(c) = static_keys::from_env(cx.env)? {
             cx.log.debug(format_args!(
                 "credentials from the environment: {}",
@@ -72,13 +114,18 @@ pub fn resolve(settings: &Settings, cx: &Context) -> Result<Credentials> {
             ));
             return Ok(c);
         }
-        cx.log.debug("no credentials in the environment");
+        cx.log.debug("environment: no AWS_ACCESS_KEY_ID");
     }
+
     let name = &settings.profile.value;
-    match cx.profiles.profiles.get(name) {
-        Some(profile) => {
+    let profile = cx.profiles.profiles.get(name);
+    match profile {
+        Some(_) => {
             searched.push(format!("profile '{name}'"));
-            if let Some(c) = static_keys::from_profile(profile)? {
+            if let Some(chain) = profile_chain::build(cx.profiles, name)? {
+                cx.log
+                    .debug(format_args!("profile '{name}': {}", describe(&chain)));
+                let c = run_chain(&chain, cx)?;
                 cx.log.debug(format_args!(
                     "credentials from profile '{name}': {}",
                     c.access_key_id
@@ -86,7 +133,7 @@ pub fn resolve(settings: &Settings, cx: &Context) -> Result<Credentials> {
                 return Ok(c);
             }
             cx.log.debug(format_args!(
-                "profile '{name}' has no credentials of a kind this build reads"
+                "profile '{name}' holds no credential settings"
             ));
         }
         None if settings.profile.origin != crate::settings::Origin::Default => {
@@ -99,12 +146,261 @@ pub fn resolve(settings: &Settings, cx: &Context) -> Result<Credentials> {
                 ),
             });
         }
-        None => searched.push(format!(
-            "profile 'default' (not in {})",
-            cx.profiles.describe_files()
-        )),
+        None => {
+            searched.push(format!(
+                "profile 'default' ({})",
+                cx.profiles.describe_files()
+            ));
+            cx.log.debug(format_args!(
+                "no profile 'default' in {}",
+                cx.profiles.describe_files()
+            ));
+        }
+    }
+
+    searched.push("web identity (AWS_WEB_IDENTITY_TOKEN_FILE)".into());
+    if let Some(w) = web_identity::from_env(cx.env)? {
+        cx.log.debug(format_args!(
+            "web identity from the environment: role {}",
+            w.role_arn
+        ));
+        return web_identity(&w, cx);
+    }
+    cx.log
+        .debug("web identity: AWS_WEB_IDENTITY_TOKEN_FILE not set");
+
+    searched.push("container endpoint (AWS_CONTAINER_CREDENTIALS_*)".into());
+    if let Some(config) = container::ContainerConfig::from_env(cx.env)? {
+        cx.log
+            .debug(format_args!("container endpoint: {}", config.describe()));
+        return container::resolve(&config, cx.fs, cx.http, cx.now);
+    }
+    cx.log.debug("container endpoint: not configured");
+
+    searched.push("EC2 instance metadata".into());
+    let imds = imds::ImdsSettings::resolve(cx.env, &imds_config(profile))?;
+    if imds.disabled {
+        cx.log.debug("instance metadata: disabled");
+    } else {
+        cx.log
+            .debug(format_args!("instance metadata: trying {}", imds.endpoint));
+        if let Some(c) = imds::resolve(&imds, cx.http, cx.now)? {
+            cx.log.debug(format_args!(
+                "credentials from instance metadata: {}",
+                c.access_key_id
+            ));
+            return Ok(c);
+        }
     }
     Err(Error::NoCredentials {
         searched: searched.join(", "),
     })
+}
+
+fn imds_config(profile: Option<&Profile>) -> imds::ImdsConfig<'_> {
+    let get = |k: &str| profile.and_then(|p| p.get(k));
+    imds::ImdsConfig {
+        endpoint: get("ec2_metadata_service_endpoint"),
+        endpoint_mode: get("ec2_metadata_service_endpoint_mode"),
+        instance_profile_name: get("ec2_instance_profile_name"),
+        disabled: get("disable_ec2_metadata"),
+        ..imds::ImdsConfig::default()
+    }
+}
+
+/// One line for `--debug`: `keys of 'b' -> role arn:… (profile 'a')`.
+fn describe(chain: &Chain) -> String {
+    let base = match &chain.base {
+        Base::StaticKeys { profile } => format!("keys of profile '{profile}'"),
+        Base::NamedSource { source, .. } => format!("credential_source {source:?}"),
+        Base::WebIdentity { role_arn, .. } => format!("web identity for {role_arn}"),
+        Base::Sso { profile } => format!("SSO of profile '{profile}'"),
+        Base::Process { profile, .. } => format!("credential_process of profile '{profile}'"),
+    };
+    let roles: Vec<String> = chain
+        .roles
+        .iter()
+        .map(|r| format!(" -> role {}", r.role_arn))
+        .collect();
+    format!("{base}{}", roles.concat())
+}
+
+fn run_chain(chain: &Chain, cx: &Context) -> Result<Credentials> {
+    let mut creds = match &chain.base {
+        Base::StaticKeys { profile } => {
+            let p = cx
+                .profiles
+                .profiles
+                .get(profile)
+                .ok_or_else(|| missing(profile))?;
+            static_keys::from_profile(p)?.ok_or_else(|| missing(profile))?
+        }
+        Base::NamedSource { profile, source } => named_source(profile, *source, cx)?,
+        Base::WebIdentity {
+            profile,
+            role_arn,
+            token_file,
+            session_name,
+        } => {
+            let w = WebIdentity {
+                role_arn: role_arn.clone(),
+                token_file: token_file.clone(),
+                session_name: session_name.clone(),
+                origin: format!("profile '{profile}'"),
+            };
+            web_identity(&w, cx)?
+        }
+        Base::Sso { profile } => sso(profile, cx)?,
+        Base::Process { profile, command } => {
+            process::resolve(profile, command, process::DEFAULT_TIMEOUT, cx.now)?
+        }
+    };
+    for step in &chain.roles {
+        creds = assume(&creds, step, cx)?;
+    }
+    Ok(creds)
+}
+
+fn missing(profile: &str) -> Error {
+    Error::Profile {
+        profile: profile.to_string(),
+        why: "has no credentials".into(),
+    }
+}
+
+fn named_source(profile: &str, source: NamedSource, cx: &Context) -> Result<Credentials> {
+    let fail = |why: &str| Error::Profile {
+        profile: profile.to_string(),
+        why: why.to_string(),
+    };
+    match source {
+        NamedSource::Environment => static_keys::from_env(cx.env)?
+            .ok_or_else(|| fail("credential_source = Environment, but AWS_ACCESS_KEY_ID is not set")),
+        NamedSource::EcsContainer => container::resolve_from_env(cx.env, cx.fs, cx.http, cx.now)?.ok_or_else(|| {
+            fail("credential_source = EcsContainer, but AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI is not set")
+        }),
+        NamedSource::Ec2InstanceMetadata => {
+            let imds = imds::ImdsSettings::resolve(cx.env, &imds_config(cx.profiles.profiles.get(profile)))?;
+            if imds.disabled {
+                return Err(fail("credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is set"));
+            }
+            imds::resolve(&imds, cx.http, cx.now)?
+                .ok_or_else(|| fail("credential_source = Ec2InstanceMetadata, but the instance has no role"))
+        }
+    }
+}
+
+fn web_identity(w: &WebIdentity, cx: &Context) -> Result<Credentials> {
+    let token = web_identity::read_token(cx.fs, w)?;
+    let params = sts::WebIdentityParams {
+        role_arn: w.role_arn.clone(),
+        session_name: w
+            .session_name
+            .clone()
+            .unwrap_or_else(|| default_session_name(cx.env)),
+        web_identity_token: token,
+        duration_seconds: None,
+    };
+    let c = sts::assume_role_with_web_identity(cx.http, cx.sts, &params)?;
+    cx.log.debug(format_args!(
+        "web identity: assumed {} as {}",
+        w.role_arn, c.access_key_id
+    ));
+    Ok(c)
+}
+
+/// Placeholder until the SSO source lands: say what is missing rather than ignore the profile.
+fn sso(profile: &str, _cx: &Context) -> Result<Credentials> {
+    Err(Error::Profile {
+        profile: profile.to_string(),
+        why: "uses SSO, which this build does not read yet".into(),
+    })
+}
+
+fn assume(base: &Credentials, step: &RoleStep, cx: &Context) -> Result<Credentials> {
+    let mfa = match &step.mfa_serial {
+        Some(serial) => Some((serial.clone(), (cx.mfa)(serial)?)),
+        None => None,
+    };
+    let params = sts::AssumeRoleParams {
+        role_arn: step.role_arn.clone(),
+        session_name: step
+            .session_name
+            .clone()
+            .unwrap_or_else(|| default_session_name(cx.env)),
+        external_id: step.external_id.clone(),
+        duration_seconds: step.duration_seconds,
+        mfa,
+        source_identity: step.source_identity.clone(),
+    };
+    let c = sts::assume_role(cx.http, cx.sts, base, &params, cx.now)?;
+    cx.log.debug(format_args!(
+        "assumed {} (session {}) with {}: {}",
+        step.role_arn, params.session_name, base.access_key_id, c.access_key_id
+    ));
+    Ok(c)
+}
+
+/// `eks-token-<user>`: tells a CloudTrail reader which tool and which local user assumed the
+/// role. STS allows `[\w+=,.@-]`, 2 to 64 characters; anything else in the user name becomes `-`.
+pub fn default_session_name(env: &Env) -> String {
+    let user = env
+        .first(&["USER", "LOGNAME", "USERNAME"])
+        .map(|(_, v)| v)
+        .unwrap_or("");
+    let clean: String = user
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+=,.@_-".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let mut name = if clean.is_empty() {
+        "eks-token".to_string()
+    } else {
+        format!("eks-token-{clean}")
+    };
+    name.truncate(64);
+    name
+}
+
+/// The session name of an assumed-role ARN (`arn:aws:sts::1:assumed-role/Role/SESSION`), as
+/// aws-iam-authenticator's `--forward-session-name` takes it.
+pub fn forwarded_session_name(arn: &str) -> Option<String> {
+    let rest = arn.split(':').nth(5)?;
+    let mut parts = rest.split('/');
+    (parts.next()? == "assumed-role").then_some(())?;
+    let session = parts.nth(1)?;
+    (!session.is_empty()).then(|| session.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_names() {
+        assert_eq!(
+            default_session_name(&Env::from_pairs([("USER", "ann.lee")])),
+            "eks-token-ann.lee"
+        );
+        assert_eq!(
+            default_session_name(&Env::from_pairs([("USER", "a b/ü")])),
+            "eks-token-a-b--"
+        );
+        assert_eq!(default_session_name(&Env::default()), "eks-token");
+        assert_eq!(
+            default_session_name(&Env::from_pairs([("USER", "x".repeat(99))])).len(),
+            64
+        );
+        assert_eq!(
+            forwarded_session_name("arn:aws:sts::123:assumed-role/Admin/jane@example.com")
+                .as_deref(),
+            Some("jane@example.com")
+        );
+        assert_eq!(forwarded_session_name("arn:aws:iam::123:user/bob"), None);
+    }
 }

@@ -52,20 +52,24 @@ pub fn from_profile(profile: &Profile) -> Result<Option<Credentials>> {
     let (id, secret) = match (id, secret) {
         (None, None) => return Ok(None),
         (Some(id), Some(secret)) => (id, secret),
-        (Some(_), None) => return Err(Error::Profile {
-            profile: profile.name.clone(),
-            why: format!(
+        (Some(_), None) => {
+            return Err(Error::Profile {
+                profile: profile.name.clone(),
+                why: format!(
                 "has aws_access_key_id{} but no aws_secret_access_key; add it or remove the key id",
                 where_set("aws_access_key_id")
             ),
-        }),
-        (None, Some(_)) => return Err(Error::Profile {
-            profile: profile.name.clone(),
-            why: format!(
+            })
+        }
+        (None, Some(_)) => {
+            return Err(Error::Profile {
+                profile: profile.name.clone(),
+                why: format!(
                 "has aws_secret_access_key{} but no aws_access_key_id; add it or remove the secret",
                 where_set("aws_secret_access_key")
             ),
-        }),
+            })
+        }
     };
     let token = profile
         .get("aws_session_token")
