@@ -567,6 +567,50 @@ pub fn send_with_retries(
     }
 }
 
+/// A [`Transport`] built on first use: most runs mint from keys already at hand and never touch
+/// the network, so they should not pay for loading roots or reading a CA bundle.
+pub struct LazyTransport {
+    env: Env,
+    /// `(path, where it was configured)` of the CA bundle, if any.
+    ca_bundle: Option<(std::path::PathBuf, String)>,
+    built: std::cell::OnceCell<std::result::Result<Transport, String>>,
+}
+
+impl LazyTransport {
+    pub fn new(env: &Env, ca_bundle: Option<(std::path::PathBuf, String)>) -> LazyTransport {
+        LazyTransport {
+            env: env.clone(),
+            ca_bundle,
+            built: std::cell::OnceCell::new(),
+        }
+    }
+
+    fn get(&self) -> std::result::Result<&Transport, HttpError> {
+        let built = self.built.get_or_init(|| {
+            let pem = match &self.ca_bundle {
+                None => None,
+                Some((path, origin)) => Some(
+                    std::fs::read(path)
+                        .map_err(|e| format!("CA bundle {} (from {origin}): {e}", path.display()))
+                        .map(|bytes| (path.clone(), bytes))?,
+                ),
+            };
+            Transport::new(
+                &self.env,
+                pem.as_ref().map(|(p, b)| (p.as_path(), b.as_slice())),
+            )
+            .map_err(|e| e.to_string())
+        });
+        built.as_ref().map_err(|e| HttpError(e.clone()))
+    }
+}
+
+impl Http for LazyTransport {
+    fn send(&self, req: &HttpRequest) -> std::result::Result<HttpResponse, HttpError> {
+        self.get()?.send(req)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -975,49 +1019,5 @@ mod tests {
             err.starts_with("https_proxy: only http:// and https://"),
             "{err}"
         );
-    }
-}
-
-/// A [`Transport`] built on first use: most runs mint from keys already at hand and never touch
-/// the network, so they should not pay for loading roots or reading a CA bundle.
-pub struct LazyTransport {
-    env: Env,
-    /// `(path, where it was configured)` of the CA bundle, if any.
-    ca_bundle: Option<(std::path::PathBuf, String)>,
-    built: std::cell::OnceCell<std::result::Result<Transport, String>>,
-}
-
-impl LazyTransport {
-    pub fn new(env: &Env, ca_bundle: Option<(std::path::PathBuf, String)>) -> LazyTransport {
-        LazyTransport {
-            env: env.clone(),
-            ca_bundle,
-            built: std::cell::OnceCell::new(),
-        }
-    }
-
-    fn get(&self) -> std::result::Result<&Transport, HttpError> {
-        let built = self.built.get_or_init(|| {
-            let pem = match &self.ca_bundle {
-                None => None,
-                Some((path, origin)) => Some(
-                    std::fs::read(path)
-                        .map_err(|e| format!("CA bundle {} (from {origin}): {e}", path.display()))
-                        .map(|bytes| (path.clone(), bytes))?,
-                ),
-            };
-            Transport::new(
-                &self.env,
-                pem.as_ref().map(|(p, b)| (p.as_path(), b.as_slice())),
-            )
-            .map_err(|e| e.to_string())
-        });
-        built.as_ref().map_err(|e| HttpError(e.clone()))
-    }
-}
-
-impl Http for LazyTransport {
-    fn send(&self, req: &HttpRequest) -> std::result::Result<HttpResponse, HttpError> {
-        self.get()?.send(req)
     }
 }

@@ -77,10 +77,10 @@ fn run_parser_suite(file: &str, smithy_rs: bool) -> Option<(usize, Vec<String>)>
                 };
                 let profiles_ok = want
                     .get("profiles")
-                    .map_or(true, |w| *w == to_json(&set.profiles, nested));
+                    .is_none_or(|w| *w == to_json(&set.profiles, nested));
                 let sso_ok = want
                     .get(sso_key)
-                    .map_or(true, |w| *w == to_json(&set.sso_sessions, nested));
+                    .is_none_or(|w| *w == to_json(&set.sso_sessions, nested));
                 profiles_ok && sso_ok
             }
             _ => false,

@@ -206,7 +206,7 @@ fn garbage_never_panics() {
             x ^= x >> 7;
             x ^= x << 17;
             let r = (x >> 32) as usize;
-            bytes.push(if r % 4 == 0 {
+            bytes.push(if r.is_multiple_of(4) {
                 (r >> 8) as u8
             } else {
                 alphabet[r % alphabet.len()]
