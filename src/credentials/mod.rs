@@ -2,6 +2,7 @@
 //! every source returns `Ok(None)` when it is not configured, so "not here" and "broken" differ:
 //! a source that is configured but fails stops the chain with its error.
 
+pub mod cache;
 pub mod container;
 pub mod imds;
 pub mod process;
