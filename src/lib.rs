@@ -63,6 +63,11 @@ pub fn run(args: &[String], world: &World) -> Result<String> {
         "cluster {} (from {})",
         settings.cluster.value, settings.cluster.origin
     ));
+    let cache = credentials::cache::LazyCache::new(credentials::cache::cache_dir(
+        flags.cache_dir.as_deref(),
+        flags.no_cache,
+        world.env,
+    ));
     let endpoint = settings::sts_endpoint(&settings, world.env, &profiles)?;
     let sts = sts::StsEndpoint::new(endpoint.url.clone(), endpoint.signing_region.clone());
     let interactive = exec.interactive.unwrap_or(!exec.present && world.terminal);
@@ -93,6 +98,7 @@ pub fn run(args: &[String], world: &World) -> Result<String> {
         http: world.http,
         sts: &sts,
         mfa: &mfa,
+        cache: &cache,
     };
     let creds = credentials::resolve(&settings, &cx)?;
     if settings.region.is_none() {

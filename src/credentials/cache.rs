@@ -412,6 +412,29 @@ pub fn open_or_report(dir: Option<PathBuf>, log: &Log) -> Option<Cache> {
     }
 }
 
+/// The cache, opened on first use: a run that needs nothing cached (static keys) never
+/// touches the folder.
+pub struct LazyCache {
+    dir: Option<PathBuf>,
+    opened: std::cell::OnceCell<Option<Cache>>,
+}
+
+impl LazyCache {
+    /// `dir`: from [`cache_dir`]; `None` keeps the cache off.
+    pub fn new(dir: Option<PathBuf>) -> LazyCache {
+        LazyCache {
+            dir,
+            opened: std::cell::OnceCell::new(),
+        }
+    }
+
+    pub fn get(&self, log: &Log) -> Option<&Cache> {
+        self.opened
+            .get_or_init(|| open_or_report(self.dir.clone(), log))
+            .as_ref()
+    }
+}
+
 /// Logs a cache problem at the level it deserves.
 pub fn report(log: &Log, e: &CacheError) {
     if e.is_warning() {

@@ -63,6 +63,20 @@ pub struct Context<'a> {
     pub sts: &'a StsEndpoint,
     /// Asks for the MFA code of a device (`mfa_serial`); fails when no one can answer.
     pub mfa: &'a dyn Fn(&str) -> Result<Secret>,
+    /// Where credentials that expire are kept between runs.
+    pub cache: &'a cache::LazyCache,
+}
+
+/// Credentials from `fetch`, or from the cache entry for `parts` (everything that made them).
+fn cached(
+    cx: &Context,
+    parts: &[(&str, &str)],
+    fetch: impl FnOnce() -> Result<Credentials>,
+) -> Result<Credentials> {
+    let mut all = vec![("sts_endpoint", cx.sts.url.as_str())];
+    all.extend_from_slice(parts);
+    let key = cache::CacheKey::new(all);
+    cache::get_or_fetch(cx.cache.get(cx.log), &key, cx.now, cx.log, fetch)
 }
 
 /// Credentials for the token: the chain's, with the command line's or cluster config's role
@@ -174,7 +188,7 @@ pub fn default_chain(settings: &Settings, cx: &Context) -> Result<Credentials> {
     if let Some(config) = container::ContainerConfig::from_env(cx.env)? {
         cx.log
             .debug(format_args!("container endpoint: {}", config.describe()));
-        return container::resolve(&config, cx.fs, cx.http, cx.now);
+        return container_creds(&config, cx);
     }
     cx.log.debug("container endpoint: not configured");
 
@@ -185,7 +199,7 @@ pub fn default_chain(settings: &Settings, cx: &Context) -> Result<Credentials> {
     } else {
         cx.log
             .debug(format_args!("instance metadata: trying {}", imds.endpoint));
-        if let Some(c) = imds::resolve(&imds, cx.http, cx.now)? {
+        if let Some(c) = imds_creds(&imds, cx)? {
             cx.log.debug(format_args!(
                 "credentials from instance metadata: {}",
                 c.access_key_id
@@ -253,7 +267,14 @@ fn run_chain(chain: &Chain, cx: &Context) -> Result<Credentials> {
         }
         Base::Sso { profile } => sso(profile, cx)?,
         Base::Process { profile, command } => {
-            process::resolve(profile, command, process::DEFAULT_TIMEOUT, cx.now)?
+            let parts = [
+                ("kind", "process"),
+                ("profile", profile.as_str()),
+                ("command", command.as_str()),
+            ];
+            cached(cx, &parts, || {
+                process::resolve(profile, command, process::DEFAULT_TIMEOUT, cx.now)
+            })?
         }
     };
     for step in &chain.roles {
@@ -277,37 +298,82 @@ fn named_source(profile: &str, source: NamedSource, cx: &Context) -> Result<Cred
     match source {
         NamedSource::Environment => static_keys::from_env(cx.env)?
             .ok_or_else(|| fail("credential_source = Environment, but AWS_ACCESS_KEY_ID is not set")),
-        NamedSource::EcsContainer => container::resolve_from_env(cx.env, cx.fs, cx.http, cx.now)?.ok_or_else(|| {
-            fail("credential_source = EcsContainer, but AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI is not set")
-        }),
+        NamedSource::EcsContainer => match container::ContainerConfig::from_env(cx.env)? {
+            Some(config) => container_creds(&config, cx),
+            None => Err(fail(
+                "credential_source = EcsContainer, but AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI is not set",
+            )),
+        },
         NamedSource::Ec2InstanceMetadata => {
             let imds = imds::ImdsSettings::resolve(cx.env, &imds_config(cx.profiles.profiles.get(profile)))?;
             if imds.disabled {
                 return Err(fail("credential_source = Ec2InstanceMetadata, but AWS_EC2_METADATA_DISABLED is set"));
             }
-            imds::resolve(&imds, cx.http, cx.now)?
+            imds_creds(&imds, cx)?
                 .ok_or_else(|| fail("credential_source = Ec2InstanceMetadata, but the instance has no role"))
         }
     }
 }
 
 fn web_identity(w: &WebIdentity, cx: &Context) -> Result<Credentials> {
-    let token = web_identity::read_token(cx.fs, w)?;
-    let params = sts::WebIdentityParams {
-        role_arn: w.role_arn.clone(),
-        session_name: w
-            .session_name
-            .clone()
-            .unwrap_or_else(|| default_session_name(cx.env)),
-        web_identity_token: token,
-        duration_seconds: None,
-    };
-    let c = sts::assume_role_with_web_identity(cx.http, cx.sts, &params)?;
-    cx.log.debug(format_args!(
-        "web identity: assumed {} as {}",
-        w.role_arn, c.access_key_id
-    ));
-    Ok(c)
+    let session_name = w
+        .session_name
+        .clone()
+        .unwrap_or_else(|| default_session_name(cx.env));
+    let parts = [
+        ("kind", "web-identity"),
+        ("role_arn", w.role_arn.as_str()),
+        ("session_name", session_name.as_str()),
+        ("token_file", w.token_file.as_str()),
+    ];
+    cached(cx, &parts, || {
+        let params = sts::WebIdentityParams {
+            role_arn: w.role_arn.clone(),
+            session_name: session_name.clone(),
+            web_identity_token: web_identity::read_token(cx.fs, w)?,
+            duration_seconds: None,
+        };
+        let c = sts::assume_role_with_web_identity(cx.http, cx.sts, &params)?;
+        cx.log.debug(format_args!(
+            "web identity: assumed {} as {}",
+            w.role_arn, c.access_key_id
+        ));
+        Ok(c)
+    })
+}
+
+fn container_creds(config: &container::ContainerConfig, cx: &Context) -> Result<Credentials> {
+    let url = config.url.clone();
+    cached(cx, &[("kind", "container"), ("url", &url)], || {
+        container::resolve(config, cx.fs, cx.http, cx.now)
+    })
+}
+
+/// IMDS credentials, cached; `Ok(None)` when the instance has no role.
+fn imds_creds(settings: &imds::ImdsSettings, cx: &Context) -> Result<Option<Credentials>> {
+    let role = settings.instance_profile_name.clone().unwrap_or_default();
+    let parts = [
+        ("kind", "imds"),
+        ("endpoint", settings.endpoint.as_str()),
+        ("role", role.as_str()),
+    ];
+    // "No role here" is nothing to cache: it leaves the closure as a marked error.
+    let no_role = std::cell::Cell::new(false);
+    let got = cached(cx, &parts, || {
+        match imds::resolve(settings, cx.http, cx.now)? {
+            Some(c) => Ok(c),
+            None => {
+                no_role.set(true);
+                Err(Error::NoCredentials {
+                    searched: String::new(),
+                })
+            }
+        }
+    });
+    match got {
+        Err(_) if no_role.get() => Ok(None),
+        other => other.map(Some),
+    }
 }
 
 /// Placeholder until the SSO source lands: say what is missing rather than ignore the profile.
@@ -319,27 +385,51 @@ fn sso(profile: &str, _cx: &Context) -> Result<Credentials> {
 }
 
 fn assume(base: &Credentials, step: &RoleStep, cx: &Context) -> Result<Credentials> {
-    let mfa = match &step.mfa_serial {
-        Some(serial) => Some((serial.clone(), (cx.mfa)(serial)?)),
-        None => None,
-    };
-    let params = sts::AssumeRoleParams {
-        role_arn: step.role_arn.clone(),
-        session_name: step
-            .session_name
-            .clone()
-            .unwrap_or_else(|| default_session_name(cx.env)),
-        external_id: step.external_id.clone(),
-        duration_seconds: step.duration_seconds,
-        mfa,
-        source_identity: step.source_identity.clone(),
-    };
-    let c = sts::assume_role(cx.http, cx.sts, base, &params, cx.now)?;
-    cx.log.debug(format_args!(
-        "assumed {} (session {}) with {}: {}",
-        step.role_arn, params.session_name, base.access_key_id, c.access_key_id
-    ));
-    Ok(c)
+    let session_name = step
+        .session_name
+        .clone()
+        .unwrap_or_else(|| default_session_name(cx.env));
+    let duration = step
+        .duration_seconds
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let (external_id, mfa_serial, source_identity) = (
+        opt(&step.external_id),
+        opt(&step.mfa_serial),
+        opt(&step.source_identity),
+    );
+    let parts = [
+        ("kind", "assume-role"),
+        ("source_access_key_id", base.access_key_id.as_str()),
+        ("role_arn", step.role_arn.as_str()),
+        ("session_name", session_name.as_str()),
+        ("external_id", external_id.as_str()),
+        ("mfa_serial", mfa_serial.as_str()),
+        ("duration_seconds", duration.as_str()),
+        ("source_identity", source_identity.as_str()),
+    ];
+    // The MFA prompt is inside: a cached session asks for no code.
+    cached(cx, &parts, || {
+        let mfa = match &step.mfa_serial {
+            Some(serial) => Some((serial.clone(), (cx.mfa)(serial)?)),
+            None => None,
+        };
+        let params = sts::AssumeRoleParams {
+            role_arn: step.role_arn.clone(),
+            session_name: session_name.clone(),
+            external_id: step.external_id.clone(),
+            duration_seconds: step.duration_seconds,
+            mfa,
+            source_identity: step.source_identity.clone(),
+        };
+        let c = sts::assume_role(cx.http, cx.sts, base, &params, cx.now)?;
+        cx.log.debug(format_args!(
+            "assumed {} (session {session_name}) with {}: {}",
+            step.role_arn, base.access_key_id, c.access_key_id
+        ));
+        Ok(c)
+    })
 }
 
 /// `eks-token-<user>`: tells a CloudTrail reader which tool and which local user assumed the
