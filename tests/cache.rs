@@ -468,7 +468,7 @@ fn work(dir: &Path, w: usize) {
     let cache = Cache::open(dir).unwrap();
     let shared = CacheKey::new([("test", "concurrency")]);
     for round in 0..ROUNDS {
-        if (round + w) % 2 == 0 {
+        if (round + w).is_multiple_of(2) {
             cache.put(&shared, &worker_creds(w)).unwrap();
         }
         match cache.get(&shared, NOW) {
