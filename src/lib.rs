@@ -40,8 +40,9 @@ pub struct World<'a> {
     pub terminal: bool,
     /// Shows a prompt on stderr and reads one line from the terminal (MFA codes).
     pub prompt: &'a dyn Fn(&str) -> std::io::Result<String>,
-    /// The network, for credential sources that need it.
-    pub http: &'a dyn http::Http,
+    /// The network for credential sources that need it; `None`: the real one (ureq), built
+    /// on first use with the CA bundle the settings name.
+    pub http: Option<&'a dyn http::Http>,
 }
 
 /// Run the command in `args` (without the program name); the result is what goes to stdout.
@@ -89,13 +90,24 @@ pub fn run(args: &[String], world: &World) -> Result<String> {
         }
         Ok(secret::Secret::new(code))
     };
+    let real_http;
+    let http: &dyn http::Http = match world.http {
+        Some(h) => h,
+        None => {
+            real_http = transport::LazyTransport::new(
+                world.env,
+                settings::ca_bundle(&settings, world.env, &profiles),
+            );
+            &real_http
+        }
+    };
     let cx = credentials::Context {
         env: world.env,
         fs: world.fs,
         profiles: &profiles,
         now: world.now,
         log: world.log,
-        http: world.http,
+        http,
         sts: &sts,
         mfa: &mfa,
         cache: &cache,

@@ -29,7 +29,6 @@ fn main() -> ExitCode {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s).map(|_| s)
     };
-    let http = eks_token::transport::LazyTransport::new(&env, ca_bundle(&env));
     let world = eks_token::World {
         env: &env,
         fs: &RealFs,
@@ -38,7 +37,7 @@ fn main() -> ExitCode {
         stdin: &stdin,
         terminal: std::io::stdin().is_terminal(),
         prompt: &prompt,
-        http: &http,
+        http: None,
     };
     match eks_token::run(&args, &world) {
         Ok(out) => {
@@ -71,10 +70,4 @@ fn prompt(text: &str) -> std::io::Result<String> {
         Err(_) => std::io::stdin().lock().read_line(&mut line)?,
     };
     Ok(line)
-}
-
-/// `AWS_CA_BUNDLE`, else the selected profile's `ca_bundle`, resolved lazily by the transport.
-fn ca_bundle(env: &Env) -> Option<(std::path::PathBuf, String)> {
-    env.get("AWS_CA_BUNDLE")
-        .map(|p| (std::path::PathBuf::from(p), "AWS_CA_BUNDLE".to_string()))
 }

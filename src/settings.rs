@@ -280,6 +280,27 @@ pub fn sts_endpoint(
     })
 }
 
+/// The CA bundle replacing the built-in roots: `AWS_CA_BUNDLE`, else the profile's `ca_bundle`
+/// (path, and where it was set).
+pub fn ca_bundle(
+    settings: &Settings,
+    env: &Env,
+    profiles: &ProfileSet,
+) -> Option<(std::path::PathBuf, String)> {
+    let profile = profiles.profiles.get(&settings.profile.value);
+    first([
+        env_value(env, "AWS_CA_BUNDLE"),
+        (
+            profile.and_then(|p| p.get("ca_bundle")).map(str::to_string),
+            Origin::Profile {
+                profile: settings.profile.value.clone(),
+                key: "ca_bundle",
+            },
+        ),
+    ])
+    .map(|s| (std::path::PathBuf::from(s.value), s.origin.to_string()))
+}
+
 /// An endpoint URL given by configuration, with a label saying where.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfiguredUrl {
