@@ -51,5 +51,23 @@ print(f"{'aws eks get-token':22}{t['mean']*1e3:>10.2f}ms{t['median']*1e3:>10.2f}
 ratio = t['median'] / o['median']
 print(f"speed-up (median): {ratio:.0f}x  (goal >= 300x)   memory: {trss/orss:.0f}x less  (goal <= 4 MiB: {'met' if orss <= 4096 else 'NOT met'})")
 PY
+# A call served from the credential cache (a credential_process with an Expiration, primed once)
+# against a static-key call: the cache must cost no more than the keys themselves.
+mkdir -p "$work/.aws"
+exp=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+printf '#!/bin/sh\necho '"'"'{"Version":1,"AccessKeyId":"ASIABENCH","SecretAccessKey":"s","SessionToken":"t","Expiration":"%s"}'"'"'\n' "$exp" > "$work/proc.sh"
+chmod +x "$work/proc.sh"
+printf '[profile cached]\ncredential_process = %s\n' "$work/proc.sh" > "$work/.aws/config"
+cached=("$bin" --cluster-name bench --profile cached)
+"${cached[@]}" >/dev/null
+"${cached[@]}" --debug 2>&1 >/dev/null | grep -q 'cache hit' || { echo "bench: the cached call missed the cache" >&2; exit 1; }
+hyperfine -N --warmup 20 --runs 300 --export-json "$work/cached.json" "${cached[*]}" >/dev/null
+python3 - "$work/ours.json" "$work/cached.json" <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))["results"][0]; c = json.load(open(sys.argv[2]))["results"][0]
+print(f"{'static keys':22}{o['median']*1e3:>10.2f}ms (median)")
+print(f"{'from the cache':22}{c['median']*1e3:>10.2f}ms (median)   ratio {c['median']/o['median']:.2f} (goal <= ~1)")
+PY
+
 echo
 cargo test --release --quiet --test microbench -- --ignored --nocapture 2>/dev/null | grep 'mint one token'
