@@ -7,6 +7,7 @@ pub mod container;
 pub mod imds;
 pub mod process;
 pub mod profile_chain;
+pub mod sso;
 pub mod static_keys;
 pub mod web_identity;
 
