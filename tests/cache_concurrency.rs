@@ -17,7 +17,9 @@ fn twenty_concurrent_runs_share_one_cache_entry() {
     std::fs::create_dir(&aws).unwrap();
     let counter = home.path().join("runs");
     let script = home.path().join("creds.sh");
-    let expiry = (OffsetDateTime::now_utc() + time::Duration::hours(1)).format(&Rfc3339).unwrap();
+    let expiry = (OffsetDateTime::now_utc() + time::Duration::hours(1))
+        .format(&Rfc3339)
+        .unwrap();
     std::fs::write(
         &script,
         format!(
@@ -28,12 +30,24 @@ fn twenty_concurrent_runs_share_one_cache_entry() {
     )
     .unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::write(aws.join("config"), format!("[profile p]\ncredential_process = {}\n", script.display())).unwrap();
+    std::fs::write(
+        aws.join("config"),
+        format!("[profile p]\ncredential_process = {}\n", script.display()),
+    )
+    .unwrap();
     let cache = home.path().join("cache");
 
     let spawn = || {
         Command::new(env!("CARGO_BIN_EXE_eks-token"))
-            .args(["-c", "c", "--region", "us-east-1", "--profile", "p", "--cache-dir"])
+            .args([
+                "-c",
+                "c",
+                "--region",
+                "us-east-1",
+                "--profile",
+                "p",
+                "--cache-dir",
+            ])
             .arg(&cache)
             .env_clear()
             .env("HOME", home.path())
@@ -51,16 +65,25 @@ fn twenty_concurrent_runs_share_one_cache_entry() {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{stderr}");
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        token::verify(v["status"]["token"].as_str().unwrap(), "c", Some(&creds), OffsetDateTime::now_utc())
-            .unwrap();
+        token::verify(
+            v["status"]["token"].as_str().unwrap(),
+            "c",
+            Some(&creds),
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap();
     }
     // One complete, private entry; no temp files left behind.
-    let entries: Vec<_> = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path()).collect();
+    let entries: Vec<_> = std::fs::read_dir(&cache)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(entries.len(), 1, "{entries:?}");
     let meta = std::fs::metadata(&entries[0]).unwrap();
     assert_eq!(meta.mode() & 0o777, 0o600);
     assert_eq!(std::fs::metadata(&cache).unwrap().mode() & 0o777, 0o700);
-    let entry: serde_json::Value = serde_json::from_slice(&std::fs::read(&entries[0]).unwrap()).unwrap();
+    let entry: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&entries[0]).unwrap()).unwrap();
     assert!(entry.is_object());
 
     // The next run is a cache hit: the process does not run again.
@@ -68,5 +91,9 @@ fn twenty_concurrent_runs_share_one_cache_entry() {
     assert!((1..=20).contains(&before));
     let out = spawn().wait_with_output().unwrap();
     assert!(out.status.success());
-    assert_eq!(std::fs::read_to_string(&counter).unwrap().lines().count(), before, "served from the cache");
+    assert_eq!(
+        std::fs::read_to_string(&counter).unwrap().lines().count(),
+        before,
+        "served from the cache"
+    );
 }

@@ -377,11 +377,32 @@ fn imds_creds(settings: &imds::ImdsSettings, cx: &Context) -> Result<Option<Cred
     }
 }
 
-/// Placeholder until the SSO source lands: say what is missing rather than ignore the profile.
-fn sso(profile: &str, _cx: &Context) -> Result<Credentials> {
-    Err(Error::Profile {
-        profile: profile.to_string(),
-        why: "uses SSO, which this build does not read yet".into(),
+/// IAM Identity Center role credentials for `profile`, cached by what names the role.
+fn sso(profile: &str, cx: &Context) -> Result<Credentials> {
+    let p = cx
+        .profiles
+        .profiles
+        .get(profile)
+        .ok_or_else(|| missing(profile))?;
+    let get = |k: &str| p.get(k).unwrap_or_default();
+    let parts = [
+        ("kind", "sso"),
+        ("profile", profile),
+        ("sso_session", get("sso_session")),
+        ("sso_start_url", get("sso_start_url")),
+        ("sso_account_id", get("sso_account_id")),
+        ("sso_role_name", get("sso_role_name")),
+    ];
+    cached(cx, &parts, || {
+        let io = sso::Io {
+            env: cx.env,
+            fs: cx.fs,
+            write: &sso::write_private_atomic,
+            http: cx.http,
+            now: cx.now,
+            log: cx.log,
+        };
+        sso::resolve(p, cx.profiles, &io)?.ok_or_else(|| missing(profile))
     })
 }
 
