@@ -50,13 +50,27 @@ pub fn resolve(
 
 /// Runs the helper; `Err` is a finished message.
 fn run(program: &str, args: &[String], timeout: Duration) -> std::result::Result<Vec<u8>, String> {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| format!("cannot run '{program}': {e}"))?;
+    let spawn = || {
+        Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+    };
+    // "Text file busy" (ETXTBSY): the helper was just written and another process still holds
+    // it open for writing (an update, or a fork racing the write). It clears within moments.
+    let mut attempt = spawn();
+    for _ in 0..10 {
+        match &attempt {
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(Duration::from_millis(20));
+                attempt = spawn();
+            }
+            _ => break,
+        }
+    }
+    let mut child = attempt.map_err(|e| format!("cannot run '{program}': {e}"))?;
     // Capped so that no flag value can overflow the clock arithmetic.
     let deadline = Instant::now() + timeout.min(Duration::from_secs(24 * 3600));
     let (tx, rx) = mpsc::channel();
