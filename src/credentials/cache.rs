@@ -362,21 +362,19 @@ pub fn get_or_fetch(
     fetch: impl FnOnce() -> Result<Credentials>,
 ) -> Result<Credentials> {
     let Some(cache) = cache else { return fetch() };
-    match cache.get(key, now) {
-        Ok(Some(c)) => {
-            log.debug(format_args!(
-                "credential cache hit: {} from {}, expires at {}",
-                c.access_key_id,
-                cache.path(key).display(),
-                c.expiry.map(rfc3339).unwrap_or_default()
-            ));
+    if let Some(c) = lookup(cache, key, now, log) {
+        return Ok(c);
+    }
+    // Twenty kubectl processes missing at once should make one STS call (and ask for one MFA
+    // code), not twenty: the first takes the folder's lock, the others wait and then find its
+    // entry. The lock is advisory and only an optimisation: without it we just fetch.
+    let _lock = cache.lock(log);
+    if _lock.is_some() {
+        // Quietly: whatever was wrong with the entry was reported above.
+        if let Ok(Some(c)) = cache.get(key, now) {
+            log.debug(format_args!("credential cache hit after waiting: {}", c.access_key_id));
             return Ok(c);
         }
-        Ok(None) => log.debug(format_args!(
-            "credential cache miss: no {}",
-            cache.path(key).display()
-        )),
-        Err(e) => report(log, &e),
     }
     let creds = fetch()?;
     match creds.expiry {
@@ -398,6 +396,57 @@ pub fn get_or_fetch(
         },
     }
     Ok(creds)
+}
+
+fn lookup(cache: &Cache, key: &CacheKey, now: OffsetDateTime, log: &Log) -> Option<Credentials> {
+    match cache.get(key, now) {
+        Ok(Some(c)) => {
+            log.debug(format_args!(
+                "credential cache hit: {} from {}, expires at {}",
+                c.access_key_id,
+                cache.path(key).display(),
+                c.expiry.map(rfc3339).unwrap_or_default()
+            ));
+            Some(c)
+        }
+        Ok(None) => {
+            log.debug(format_args!(
+                "credential cache miss: no {}",
+                cache.path(key).display()
+            ));
+            None
+        }
+        Err(e) => {
+            report(log, &e);
+            None
+        }
+    }
+}
+
+/// How long a run waits for another run's fetch (which may be waiting for an MFA code).
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl Cache {
+    /// An exclusive `flock` on the cache folder itself (no lock file to leave behind), held
+    /// until the returned handle is dropped; `None` after `LOCK_WAIT` or on any error.
+    fn lock(&self, log: &Log) -> Option<std::fs::File> {
+        let dir = std::fs::File::open(&self.dir).ok()?;
+        let deadline = std::time::Instant::now() + LOCK_WAIT;
+        loop {
+            match dir.try_lock() {
+                Ok(()) => return Some(dir),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(_) => {
+                    log.debug(
+                        "credential cache: another run holds the lock too long; fetching anyway",
+                    );
+                    return None;
+                }
+            }
+        }
+    }
 }
 
 /// The cache in `dir` (from [`cache_dir`]), or `None` when it is off or unusable; why it is
