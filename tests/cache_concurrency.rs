@@ -89,7 +89,10 @@ fn twenty_concurrent_runs_share_one_cache_entry() {
     // The runs that missed together waited on the cache lock: one fetched, the rest found its
     // entry. The next run is a hit too: the process does not run again.
     let before = std::fs::read_to_string(&counter).unwrap().lines().count();
-    assert_eq!(before, 1, "credential_process ran {before} times for 20 concurrent runs");
+    assert_eq!(
+        before, 1,
+        "credential_process ran {before} times for 20 concurrent runs"
+    );
     let out = spawn().wait_with_output().unwrap();
     assert!(out.status.success());
     assert_eq!(

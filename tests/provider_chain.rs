@@ -37,37 +37,11 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 /// SSO cases: expected to fail until the SSO source lands ("uses SSO, which this build does not
 /// read yet"). The lead empties this list then; a listed case that passes fails the test. The
 /// placeholder error never counts as a pass, even where an error is expected.
-const PENDING_SSO: &[&str] = &[
-    // assume-role-tests.json (by `docs`): SSO settings are not checked when the chain is built
-    "invalid SSO credentials configuration: missing account ID",
-    "invalid SSO credentials configuration: missing role name",
-    "invalid SSO token configuration: sso_region must be in sso-session",
-    "invalid SSO token configuration: sso-session not found",
-    // default-credential-provider-chain/
-    "e2e_fips_and_dual_stack_sso",
-    "sso_assume_role",
-    "sso_no_token_file",
-    "sso_server_error",
-    // profile-provider/
-    "invalid_sso_credentials_config",
-    "sso_credentials",
-    "sso_override_global_env_url",
-    "sso_token",
-    // aws-sdk-ruby-v4 (by id)
-    "ruby 9",
-    "ruby 10",
-    // smithy-java (by id)
-    "java 11",
-];
+const PENDING_SSO: &[&str] = &[];
 
 /// Failures we accept, each with why. Keep short and honest: entries marked BUG wait for a src/
 /// fix (the test fails once they pass, so they cannot linger).
 const KNOWN: &[(&str, &str)] = &[
-    (
-        "environment_variables_blank",
-        "BUG: AWS_ACCESS_KEY_ID=\" \" counts as set; smithy-rs treats blank (whitespace-only) \
-         as unset and falls through to the profile (fix in static_keys::from_env)",
-    ),
     (
         "credential_process",
         "the command is a shell pipeline; we split credential_process like the AWS CLI and run it \

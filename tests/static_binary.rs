@@ -68,7 +68,12 @@ fn static_binary_mints_a_token_in_an_empty_root() {
     }
     let root = tempfile::tempdir().unwrap();
     std::fs::copy(&bin, root.path().join("eks-token")).unwrap();
-    let out = Command::new("chroot")
+    // chroot lives in sbin, which a CI PATH may not include.
+    let chroot = ["/usr/sbin/chroot", "/sbin/chroot", "/usr/bin/chroot"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+        .expect("chroot (coreutils) is installed");
+    let out = Command::new(chroot)
         .arg(root.path())
         .args([
             "/eks-token",

@@ -372,7 +372,10 @@ pub fn get_or_fetch(
     if _lock.is_some() {
         // Quietly: whatever was wrong with the entry was reported above.
         if let Ok(Some(c)) = cache.get(key, now) {
-            log.debug(format_args!("credential cache hit after waiting: {}", c.access_key_id));
+            log.debug(format_args!(
+                "credential cache hit after waiting: {}",
+                c.access_key_id
+            ));
             return Ok(c);
         }
     }

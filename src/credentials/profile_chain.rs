@@ -107,7 +107,7 @@ pub fn build(profiles: &ProfileSet, selected: &str) -> Result<Option<Chain>> {
             };
         }
         let Some(role_arn) = profile.get("role_arn") else {
-            match base_of(profile)? {
+            match base_of(profile, profiles)? {
                 Some(base) => break base,
                 None if is_source => {
                     return Err(profile_err(
@@ -187,7 +187,7 @@ pub fn build(profiles: &ProfileSet, selected: &str) -> Result<Option<Chain>> {
 }
 
 /// The base of a profile without `role_arn`: web identity, SSO, process, then static keys.
-fn base_of(profile: &Profile) -> Result<Option<Base>> {
+fn base_of(profile: &Profile, profiles: &ProfileSet) -> Result<Option<Base>> {
     let name = profile.name.clone();
     if profile.get("web_identity_token_file").is_some() {
         return Err(profile_err(
@@ -203,6 +203,7 @@ fn base_of(profile: &Profile) -> Result<Option<Base>> {
         "sso_region",
     ];
     if sso_keys.iter().any(|k| profile.get(k).is_some()) {
+        check_sso(profile, profiles)?;
         return Ok(Some(Base::Sso { profile: name }));
     }
     if let Some(command) = profile.get("credential_process") {
@@ -216,6 +217,40 @@ fn base_of(profile: &Profile) -> Result<Option<Base>> {
         return Ok(Some(Base::StaticKeys { profile: name }));
     }
     Ok(None)
+}
+
+/// The SSO keys' shape, checked when the chain is read (the SDKs' assume-role tests): account
+/// and role name come together, and with `sso_session` the region and start URL belong to the
+/// `[sso-session]` section (a copy in the profile must agree with it).
+fn check_sso(profile: &Profile, profiles: &ProfileSet) -> Result<()> {
+    let err = |why: String| Err(profile_err(&profile.name, why));
+    match (profile.get("sso_account_id"), profile.get("sso_role_name")) {
+        (Some(_), None) => {
+            return err("has sso_account_id but no sso_role_name; add the role name".into())
+        }
+        (None, Some(_)) => {
+            return err("has sso_role_name but no sso_account_id; add the account id".into())
+        }
+        _ => {}
+    }
+    let Some(session_name) = profile.get("sso_session") else {
+        return Ok(());
+    };
+    let Some(session) = profiles.sso_sessions.get(session_name) else {
+        return err(format!(
+            "names sso_session '{session_name}', but there is no [sso-session {session_name}] section"
+        ));
+    };
+    for key in ["sso_region", "sso_start_url"] {
+        if let Some(v) = profile.get(key) {
+            if session.get(key) != Some(v) {
+                return err(format!(
+                    "sets {key}, which must match [sso-session {session_name}]; keep it only in the session"
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_key_pair(profile: &Profile) -> Result<()> {

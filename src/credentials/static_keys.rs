@@ -10,8 +10,10 @@ use crate::{Error, Result};
 /// `AWS_SECURITY_TOKEN`). Half a pair is an error, not a reason to look elsewhere: the user
 /// meant to use these.
 pub fn from_env(env: &Env) -> Result<Option<Credentials>> {
-    let id = env.get("AWS_ACCESS_KEY_ID");
-    let secret = env.get("AWS_SECRET_ACCESS_KEY");
+    // A value of only spaces is as unset as an empty one (smithy-rs's blank-variable fixture).
+    let get = |name: &str| env.get(name).map(str::trim).filter(|v| !v.is_empty());
+    let id = get("AWS_ACCESS_KEY_ID");
+    let secret = get("AWS_SECRET_ACCESS_KEY");
     let (id, secret) = match (id, secret) {
         (None, None) => return Ok(None),
         (Some(id), Some(secret)) => (id, secret),
