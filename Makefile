@@ -5,7 +5,7 @@ STATIC_BIN := target/$(MUSL)/release/eks-token
 # ring (rustls' crypto) compiles C; for musl the system gcc works once musl-tools is there.
 export CC_x86_64_unknown_linux_musl ?= $(shell command -v musl-gcc 2>/dev/null || echo gcc)
 
-.PHONY: build release static demo test lint bench clean
+.PHONY: build release static demo test lint bench ci-venv clean
 
 build:
 	cargo build
@@ -31,6 +31,10 @@ test: static
 lint:
 	cargo fmt --check
 	cargo clippy --locked --all-targets -- -D warnings
+
+# moto's STS server for tests/moto.rs in target/ci-venv (without it those tests skip, loudly).
+ci-venv:
+	@bash tests/scripts/ci-venv.sh
 
 # Side by side with `aws eks get-token` (awscli from PyPI in a throwaway venv).
 bench: static
