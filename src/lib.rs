@@ -20,6 +20,7 @@ pub mod sigv4;
 pub mod sts;
 pub mod token;
 pub mod transport;
+mod url;
 
 pub use error::{Error, Result};
 

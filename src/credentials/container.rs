@@ -372,7 +372,7 @@ pub(crate) fn parse_http_url(s: &str) -> std::result::Result<HttpUrl<'_>, String
     {
         return Err(format!("is not a valid URL: invalid character {c:?} in it"));
     }
-    let Some((scheme, after)) = s.split_once("://") else {
+    let Some((scheme, authority, rest)) = crate::url::split(s) else {
         return Err(
             "is not a valid URL: it does not specify a host (expected http://host/...)".into(),
         );
@@ -382,32 +382,22 @@ pub(crate) fn parse_http_url(s: &str) -> std::result::Result<HttpUrl<'_>, String
             "is not a valid URL: the scheme must be http or https, not '{scheme}'"
         ));
     }
-    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-    let (authority, rest) = after.split_at(end);
     if authority.contains('@') {
         return Err("is not a valid URL: user information (user@host) is not supported".into());
     }
-    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
-        let Some((inner, tail)) = bracketed.split_once(']') else {
-            return Err("is not a valid URL: unclosed '[' in the host".into());
-        };
-        if inner.parse::<Ipv6Addr>().is_err() {
-            return Err(format!(
-                "is not a valid URL: '{inner}' is not an IPv6 address"
-            ));
-        }
-        match tail {
-            "" => (inner, None),
-            t => match t.strip_prefix(':') {
-                Some(p) => (inner, Some(p)),
-                None => return Err("is not a valid URL: junk after ']'".into()),
-            },
-        }
-    } else {
-        match authority.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        }
+    let Some(hp) = crate::url::host_port(authority) else {
+        return Err("is not a valid URL: unclosed '[' in the host".into());
+    };
+    let host = hp.host;
+    if hp.bracketed && host.parse::<Ipv6Addr>().is_err() {
+        return Err(format!(
+            "is not a valid URL: '{host}' is not an IPv6 address"
+        ));
+    }
+    let port = match (hp.tail, hp.port()) {
+        ("", _) => None,
+        (_, Some(p)) => Some(p),
+        (_, None) => return Err("is not a valid URL: junk after ']'".into()),
     };
     if host.is_empty() {
         return Err("is not a valid URL: it does not specify a host".into());
