@@ -25,6 +25,7 @@ use crate::env::{Env, Fs};
 use crate::error::{Error, Result};
 use crate::http::{Http, HttpRequest, HttpResponse};
 use crate::secret::Secret;
+use crate::timestamp::rfc3339;
 
 pub const ENV_RELATIVE_URI: &str = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
 pub const ENV_FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
@@ -276,11 +277,6 @@ pub(crate) fn clean(s: &str) -> String {
         .map(|c| if c.is_control() { ' ' } else { c })
         .take(200)
         .collect()
-}
-
-pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
 }
 
 /// The credential JSON served by ECS, EKS Pod Identity and IMDS, parsed.
