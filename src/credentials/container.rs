@@ -279,6 +279,18 @@ pub(crate) fn clean(s: &str) -> String {
         .collect()
 }
 
+/// A JSON field as text: absent, `null` and `""` all mean unset; `Err(())` when it is not a
+/// string, for the caller to name in its own words.
+pub(crate) fn json_text(
+    field: Option<&serde_json::Value>,
+) -> std::result::Result<Option<&str>, ()> {
+    match field {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) => Ok(Some(s.as_str()).filter(|s| !s.is_empty())),
+        Some(_) => Err(()),
+    }
+}
+
 /// The credential JSON served by ECS, EKS Pod Identity and IMDS, parsed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct JsonCredentials {
@@ -301,13 +313,8 @@ pub fn parse_credentials_json(body: &[u8]) -> std::result::Result<JsonCredential
     if !v.is_object() {
         return Err("the response is not a JSON object".into());
     }
-    let text = |name: &str| -> std::result::Result<Option<&str>, String> {
-        match v.get(name) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) if s.is_empty() => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s.as_str())),
-            Some(_) => Err(format!("field {name} in the response is not a string")),
-        }
+    let text = |name: &str| {
+        json_text(v.get(name)).map_err(|()| format!("field {name} in the response is not a string"))
     };
     let required = |name: &str| -> std::result::Result<&str, String> {
         text(name)?.ok_or_else(|| format!("the response has no {name}"))

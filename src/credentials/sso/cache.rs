@@ -11,7 +11,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use super::sha1;
-use crate::credentials::container::clean;
+use crate::credentials::container::{clean, json_text};
 use crate::secret::Secret;
 use crate::timestamp::rfc3339_seconds;
 
@@ -69,16 +69,10 @@ pub fn parse(text: &str) -> Result<CachedToken, String> {
         return Err("is not a JSON object".into());
     };
     let text = |name: &str| -> Result<Option<String>, String> {
-        match doc
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-        {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) if s.is_empty() => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(format!("has a {name} that is not a string")),
-        }
+        let field = doc.iter().find(|(k, _)| k.eq_ignore_ascii_case(name));
+        json_text(field.map(|(_, v)| v))
+            .map(|t| t.map(str::to_string))
+            .map_err(|()| format!("has a {name} that is not a string"))
     };
     let time = |name: &str| -> Result<Option<OffsetDateTime>, String> {
         text(name)?
