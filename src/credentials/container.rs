@@ -259,15 +259,20 @@ fn error_detail(resp: &HttpResponse, token: Option<&Secret>) -> String {
             .and_then(|x| x.as_str())
             .map(clean)
     };
-    let text = match (field("Code", "code"), field("Message", "message")) {
+    let text = code_and_message(field("Code", "code"), field("Message", "message"));
+    match token {
+        Some(t) if text.contains(t.expose()) => String::new(),
+        _ => text,
+    }
+}
+
+/// `: code: message`, `: code` or `: message` to end an error line; empty with neither.
+pub(crate) fn code_and_message(code: Option<String>, message: Option<String>) -> String {
+    match (code, message) {
         (Some(c), Some(m)) => format!(": {c}: {m}"),
         (Some(c), None) => format!(": {c}"),
         (None, Some(m)) => format!(": {m}"),
         (None, None) => String::new(),
-    };
-    match token {
-        Some(t) if text.contains(t.expose()) => String::new(),
-        _ => text,
     }
 }
 
