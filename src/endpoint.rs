@@ -150,17 +150,13 @@ pub fn region_from_eks_server(server_url: &str) -> Option<String> {
 
 /// The lowercase host of a server URL (scheme optional; user info, port, path dropped).
 fn server_host(server_url: &str) -> Option<String> {
-    let rest = match server_url.find("://") {
-        Some(i) => server_url.get(i + 3..)?,
-        None => server_url,
-    };
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let authority = authority.rsplit('@').next()?;
-    let host = match authority.rsplit_once(':') {
-        Some((h, port)) if port.bytes().all(|b| b.is_ascii_digit()) => h,
-        Some(_) => return None,
-        None => authority,
-    };
+    let after_scheme = server_url.split_once("://").map_or(server_url, |(_, a)| a);
+    let (authority, _) = crate::url::split_authority(after_scheme);
+    let hp = crate::url::host_port(authority)?;
+    if hp.bracketed || !hp.port().unwrap_or("").bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let host = hp.host;
     let host = host.strip_suffix('.').unwrap_or(host);
     let ok = !host.is_empty()
         && host

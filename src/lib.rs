@@ -18,8 +18,10 @@ pub mod secret;
 pub mod settings;
 pub mod sigv4;
 pub mod sts;
+mod timestamp;
 pub mod token;
 pub mod transport;
+mod url;
 
 pub use error::{Error, Result};
 

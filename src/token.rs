@@ -212,19 +212,7 @@ fn parse_amz_date(s: &str) -> Option<OffsetDateTime> {
         .map(|t| t.assume_utc())
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ`, the form kubectl expects in `expirationTimestamp`.
-pub fn rfc3339_seconds(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
-}
+pub use crate::timestamp::rfc3339_seconds;
 
 #[cfg(test)]
 mod tests {

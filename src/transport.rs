@@ -257,39 +257,29 @@ impl UrlParts {
 
 /// Split an `http://` or `https://` URL; `None` for anything else.
 pub fn split_url(url: &str) -> Option<UrlParts> {
-    let (scheme, rest) = url.trim().split_once("://")?;
+    let (scheme, authority, tail) = crate::url::split(url.trim())?;
     let scheme = scheme.to_ascii_lowercase();
     let default = match scheme.as_str() {
         "http" => 80,
         "https" => 443,
         _ => return None,
     };
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
     let path = match tail.split(['?', '#']).next() {
         Some(p) if p.starts_with('/') => p.to_string(),
         _ => "/".to_string(),
     };
-    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-        let (host, after) = v6.split_once(']')?;
-        (host, after.strip_prefix(':'))
-    } else {
-        match hostport.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (hostport, None),
-        }
-    };
-    if host.is_empty() {
+    // Lenient: user info is dropped and junk after `[v6]` ignored; this only routes and signs.
+    let hp = crate::url::host_port(authority)?;
+    if hp.host.is_empty() {
         return None;
     }
-    let port = match port {
+    let port = match hp.port() {
         None | Some("") => default,
         Some(p) => p.parse().ok()?,
     };
     Some(UrlParts {
         scheme,
-        host: host.to_ascii_lowercase(),
+        host: hp.host.to_ascii_lowercase(),
         port,
         default_port: port == default,
         path,

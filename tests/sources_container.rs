@@ -1,15 +1,17 @@
 //! Container credentials (ECS / EKS Pod Identity): the smithy-rs URI conformance table, the
 //! smithy-rs recorded ECS/EKS exchanges, and real HTTP against a 127.0.0.1 server.
 
+mod common;
 #[path = "support/sources_server.rs"]
 mod support;
 
 use std::time::{Duration, Instant};
 
+use common::conformance;
 use eks_token::credentials::container::{self, Authorization, ContainerConfig};
 use eks_token::env::{Env, Fs, RealFs, RootedFs};
 use serde_json::Value;
-use support::{conformance, Replay, Reply, Server, TcpHttp};
+use support::{Replay, Reply, Server, TcpHttp};
 use time::macros::datetime;
 use time::OffsetDateTime;
 

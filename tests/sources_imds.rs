@@ -1,6 +1,7 @@
 //! EC2 instance metadata credentials: the smithy-rs endpoint table, the smithy-java IMDS v2.1
 //! (extended API) cases, the smithy-rs recorded IMDS exchanges, and real HTTP against 127.0.0.1.
 
+mod common;
 #[path = "support/sources_server.rs"]
 mod support;
 
@@ -8,10 +9,11 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::conformance;
 use eks_token::credentials::imds::{self, ImdsConfig, ImdsSettings};
 use eks_token::env::Env;
 use serde_json::Value;
-use support::{conformance, Replay, Reply, Server, TcpHttp};
+use support::{Replay, Reply, Server, TcpHttp};
 use time::macros::datetime;
 use time::OffsetDateTime;
 

@@ -2,6 +2,7 @@
 //! token provider chains), smithy-java's SSO chain cases, and real HTTP against a 127.0.0.1
 //! server for refresh, expiry, 401 and retries. No secret may show in errors, Debug or logs.
 
+mod common;
 #[path = "support/sources_server.rs"]
 mod support;
 
@@ -11,6 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use common::conformance;
 use eks_token::credentials::sso::{self, Io, Policy};
 use eks_token::env::{Env, RealFs, RootedFs};
 use eks_token::http::{Http, HttpError, HttpRequest, HttpResponse};
@@ -18,7 +20,7 @@ use eks_token::log::Log;
 use eks_token::profile::{self, ProfileSet};
 use eks_token::transport::RetryPolicy;
 use serde_json::Value;
-use support::{conformance, Reply, Server, TcpHttp};
+use support::{Reply, Server, TcpHttp};
 use time::macros::datetime;
 use time::OffsetDateTime;
 

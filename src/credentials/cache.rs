@@ -496,10 +496,9 @@ pub fn report(log: &Log, e: &CacheError) {
     }
 }
 
+/// RFC 3339 in UTC: one form in the files whatever offset the source used.
 fn rfc3339(t: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::UTC);
-    t.format(&Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+    crate::timestamp::rfc3339(t.to_offset(UtcOffset::UTC))
 }
 
 /// A temp file name part no other writer uses: pid for other processes, a counter for other

@@ -25,6 +25,7 @@ use crate::env::{Env, Fs};
 use crate::error::{Error, Result};
 use crate::http::{Http, HttpRequest, HttpResponse};
 use crate::secret::Secret;
+use crate::timestamp::rfc3339;
 
 pub const ENV_RELATIVE_URI: &str = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI";
 pub const ENV_FULL_URI: &str = "AWS_CONTAINER_CREDENTIALS_FULL_URI";
@@ -258,15 +259,20 @@ fn error_detail(resp: &HttpResponse, token: Option<&Secret>) -> String {
             .and_then(|x| x.as_str())
             .map(clean)
     };
-    let text = match (field("Code", "code"), field("Message", "message")) {
+    let text = code_and_message(field("Code", "code"), field("Message", "message"));
+    match token {
+        Some(t) if text.contains(t.expose()) => String::new(),
+        _ => text,
+    }
+}
+
+/// `: code: message`, `: code` or `: message` to end an error line; empty with neither.
+pub(crate) fn code_and_message(code: Option<String>, message: Option<String>) -> String {
+    match (code, message) {
         (Some(c), Some(m)) => format!(": {c}: {m}"),
         (Some(c), None) => format!(": {c}"),
         (None, Some(m)) => format!(": {m}"),
         (None, None) => String::new(),
-    };
-    match token {
-        Some(t) if text.contains(t.expose()) => String::new(),
-        _ => text,
     }
 }
 
@@ -278,9 +284,16 @@ pub(crate) fn clean(s: &str) -> String {
         .collect()
 }
 
-pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
+/// A JSON field as text: absent, `null` and `""` all mean unset; `Err(())` when it is not a
+/// string, for the caller to name in its own words.
+pub(crate) fn json_text(
+    field: Option<&serde_json::Value>,
+) -> std::result::Result<Option<&str>, ()> {
+    match field {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) => Ok(Some(s.as_str()).filter(|s| !s.is_empty())),
+        Some(_) => Err(()),
+    }
 }
 
 /// The credential JSON served by ECS, EKS Pod Identity and IMDS, parsed.
@@ -305,13 +318,8 @@ pub fn parse_credentials_json(body: &[u8]) -> std::result::Result<JsonCredential
     if !v.is_object() {
         return Err("the response is not a JSON object".into());
     }
-    let text = |name: &str| -> std::result::Result<Option<&str>, String> {
-        match v.get(name) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) if s.is_empty() => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s.as_str())),
-            Some(_) => Err(format!("field {name} in the response is not a string")),
-        }
+    let text = |name: &str| {
+        json_text(v.get(name)).map_err(|()| format!("field {name} in the response is not a string"))
     };
     let required = |name: &str| -> std::result::Result<&str, String> {
         text(name)?.ok_or_else(|| format!("the response has no {name}"))
@@ -372,7 +380,7 @@ pub(crate) fn parse_http_url(s: &str) -> std::result::Result<HttpUrl<'_>, String
     {
         return Err(format!("is not a valid URL: invalid character {c:?} in it"));
     }
-    let Some((scheme, after)) = s.split_once("://") else {
+    let Some((scheme, authority, rest)) = crate::url::split(s) else {
         return Err(
             "is not a valid URL: it does not specify a host (expected http://host/...)".into(),
         );
@@ -382,32 +390,22 @@ pub(crate) fn parse_http_url(s: &str) -> std::result::Result<HttpUrl<'_>, String
             "is not a valid URL: the scheme must be http or https, not '{scheme}'"
         ));
     }
-    let end = after.find(['/', '?', '#']).unwrap_or(after.len());
-    let (authority, rest) = after.split_at(end);
     if authority.contains('@') {
         return Err("is not a valid URL: user information (user@host) is not supported".into());
     }
-    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
-        let Some((inner, tail)) = bracketed.split_once(']') else {
-            return Err("is not a valid URL: unclosed '[' in the host".into());
-        };
-        if inner.parse::<Ipv6Addr>().is_err() {
-            return Err(format!(
-                "is not a valid URL: '{inner}' is not an IPv6 address"
-            ));
-        }
-        match tail {
-            "" => (inner, None),
-            t => match t.strip_prefix(':') {
-                Some(p) => (inner, Some(p)),
-                None => return Err("is not a valid URL: junk after ']'".into()),
-            },
-        }
-    } else {
-        match authority.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        }
+    let Some(hp) = crate::url::host_port(authority) else {
+        return Err("is not a valid URL: unclosed '[' in the host".into());
+    };
+    let host = hp.host;
+    if hp.bracketed && host.parse::<Ipv6Addr>().is_err() {
+        return Err(format!(
+            "is not a valid URL: '{host}' is not an IPv6 address"
+        ));
+    }
+    let port = match (hp.tail, hp.port()) {
+        ("", _) => None,
+        (_, Some(p)) => Some(p),
+        (_, None) => return Err("is not a valid URL: junk after ']'".into()),
     };
     if host.is_empty() {
         return Err("is not a valid URL: it does not specify a host".into());

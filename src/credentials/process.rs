@@ -16,10 +16,11 @@ use std::time::{Duration, Instant};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::container::{clean, rfc3339};
+use super::container::{clean, json_text};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::timestamp::rfc3339;
 
 /// Long enough for a helper that asks for MFA or opens a browser; short enough that a hung
 /// helper does not hang kubectl for good.
@@ -180,13 +181,9 @@ pub fn parse_output(profile: &str, stdout: &[u8], now: OffsetDateTime) -> Result
         }
         Some(_) => return Err(fail("\"Version\" must be the number 1".into())),
     }
-    let text = |name: &str| -> Result<Option<&str>> {
-        match v.get(name) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) if s.is_empty() => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s.as_str())),
-            Some(_) => Err(fail(format!("\"{name}\" in its output is not a string"))),
-        }
+    let text = |name: &str| {
+        json_text(v.get(name))
+            .map_err(|()| fail(format!("\"{name}\" in its output is not a string")))
     };
     let required = |name: &str| -> Result<&str> {
         text(name)?.ok_or_else(|| fail(format!("its output has no \"{name}\"")))

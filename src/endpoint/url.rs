@@ -32,7 +32,7 @@ pub(crate) fn parse(raw: &str, origin: &str) -> Result<BaseUrl> {
             shown(raw)
         )));
     }
-    let Some((scheme, rest)) = raw.split_once("://") else {
+    let Some((scheme, authority, path)) = crate::url::split(raw) else {
         return Err(bad(&format!(
             "endpoint URL {} needs a scheme, e.g. https://sts.us-west-2.amazonaws.com",
             shown(raw)
@@ -49,16 +49,12 @@ pub(crate) fn parse(raw: &str, origin: &str) -> Result<BaseUrl> {
             )))
         }
     };
-    if rest.contains(['?', '#']) {
+    if path.contains(['?', '#']) {
         return Err(bad(&format!(
             "endpoint URL {} must not contain a query or fragment",
             shown(raw)
         )));
     }
-    let (authority, path) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
     if authority.contains('@') {
         // Not echoed: user info may hold a password.
         return Err(bad(
@@ -93,44 +89,31 @@ pub(crate) fn parse(raw: &str, origin: &str) -> Result<BaseUrl> {
     })
 }
 
-/// `host[:port]` or `[v6][:port]`; `None` when the host is empty or malformed or the port is
-/// not 1..=65535.
-fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
-    let (host, port) = if authority.starts_with('[') {
-        let end = authority.find(']')?;
-        let (host, after) = authority.split_at(end + 1);
-        let inner = host.get(1..host.len() - 1)?;
-        let v6_ok = !inner.is_empty()
-            && inner.contains(':')
-            && inner
+/// `host[:port]` or `[v6][:port]` (v6 kept in brackets); `None` when the host is empty or
+/// malformed or the port is not 1..=65535.
+fn split_host_port(authority: &str) -> Option<(String, Option<u16>)> {
+    let hp = crate::url::host_port(authority)?;
+    let host_ok = if hp.bracketed {
+        !hp.host.is_empty()
+            && hp.host.contains(':')
+            && hp
+                .host
                 .bytes()
-                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.');
-        if !v6_ok {
-            return None;
-        }
-        match after {
-            "" => (host, None),
-            _ => (host, Some(after.strip_prefix(':')?)),
-        }
+                .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
     } else {
-        let (host, port) = match authority.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        };
-        let labels_ok = host.split('.').all(|label| {
+        hp.host.split('.').all(|label| {
             !label.is_empty()
                 && label
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        });
-        if !labels_ok {
-            return None;
-        }
-        (host, port)
+        })
     };
-    let port = match port {
-        None => None,
-        Some(p) => {
+    if !host_ok {
+        return None;
+    }
+    let port = match (hp.tail, hp.port()) {
+        ("", _) => None,
+        (_, Some(p)) => {
             if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
@@ -139,6 +122,12 @@ fn split_host_port(authority: &str) -> Option<(&str, Option<u16>)> {
                 _ => return None,
             }
         }
+        (_, None) => return None,
+    };
+    let host = if hp.bracketed {
+        format!("[{}]", hp.host)
+    } else {
+        hp.host.to_string()
     };
     Some((host, port))
 }

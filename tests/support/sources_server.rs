@@ -1,31 +1,16 @@
 //! Test-only HTTP plumbing for the credential-source tests: a tiny HTTP/1.1 server on
 //! 127.0.0.1 (one thread per connection, `Connection: close`) and a minimal `Http` client over
-//! `std::net::TcpStream`, until the real transport is merged. Also the conformance-data path.
+//! `std::net::TcpStream`, until the real transport is merged.
 #![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use eks_token::http::{Http, HttpError, HttpRequest, HttpResponse};
-
-/// The conformance folder, or `None` after printing a loud SKIPPED line.
-pub fn conformance(rel: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("EKS_TOKEN_CONFORMANCE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"));
-    let path = root.join(rel);
-    if path.exists() {
-        Some(path)
-    } else {
-        eprintln!("SKIPPED: conformance data not found at {}", path.display());
-        None
-    }
-}
 
 /// A request as the server saw it.
 #[derive(Clone, Debug)]

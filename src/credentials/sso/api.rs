@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::credentials::container::clean;
+use crate::credentials::container::{clean, code_and_message};
 use crate::credentials::Credentials;
 use crate::http::{Http, HttpRequest, HttpResponse};
 use crate::secret::Secret;
@@ -89,12 +89,7 @@ fn error_detail(resp: &HttpResponse, secrets: &[&str]) -> String {
         })
         .filter(|c| !c.is_empty());
     let message = field(&["message", "Message", "error_description"]).map(|m| clean(&m));
-    let text = match (code, message) {
-        (Some(c), Some(m)) => format!(": {c}: {m}"),
-        (Some(c), None) => format!(": {c}"),
-        (None, Some(m)) => format!(": {m}"),
-        (None, None) => String::new(),
-    };
+    let text = code_and_message(code, message);
     if secrets.iter().any(|s| !s.is_empty() && text.contains(s)) {
         String::new()
     } else {

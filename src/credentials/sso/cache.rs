@@ -8,12 +8,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
-use time::{Duration, OffsetDateTime, UtcOffset};
+use time::{Duration, OffsetDateTime};
 
 use super::sha1;
-use crate::credentials::container::clean;
+use crate::credentials::container::{clean, json_text};
 use crate::secret::Secret;
+use crate::timestamp::rfc3339_seconds;
 
 /// Refresh a token with less than this left (smithy-rs `REFRESH_BUFFER_TIME`, botocore's
 /// `_REFRESH_WINDOW`, the JS SDK's `EXPIRE_WINDOW_MS`: all 5 minutes).
@@ -69,16 +69,10 @@ pub fn parse(text: &str) -> Result<CachedToken, String> {
         return Err("is not a JSON object".into());
     };
     let text = |name: &str| -> Result<Option<String>, String> {
-        match doc
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-        {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) if s.is_empty() => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(_) => Err(format!("has a {name} that is not a string")),
-        }
+        let field = doc.iter().find(|(k, _)| k.eq_ignore_ascii_case(name));
+        json_text(field.map(|(_, v)| v))
+            .map(|t| t.map(str::to_string))
+            .map_err(|()| format!("has a {name} that is not a string"))
     };
     let time = |name: &str| -> Result<Option<OffsetDateTime>, String> {
         text(name)?
@@ -113,14 +107,6 @@ pub fn parse_time(s: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::parse(&z, &Rfc3339).ok()
 }
 
-/// `2019-11-14T04:05:45Z`, the form the CLI writes.
-pub fn format_time(t: OffsetDateTime) -> String {
-    let fmt = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    t.to_offset(UtcOffset::UTC)
-        .format(&fmt)
-        .unwrap_or_else(|_| t.unix_timestamp().to_string())
-}
-
 /// What to do with a cached token at `now`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Plan {
@@ -148,7 +134,7 @@ impl CachedToken {
                 None => Some("the cache has no registrationExpiresAt".to_string()),
                 Some(t) if t <= now => Some(format!(
                     "the client registration expired at {}",
-                    format_time(t)
+                    rfc3339_seconds(t)
                 )),
                 Some(_) => None,
             }
@@ -156,7 +142,7 @@ impl CachedToken {
         match (expired, soon, blocker) {
             (true, _, Some(why)) => Plan::Expired(format!(
                 "the SSO token expired at {} and {why}",
-                format_time(self.expires_at)
+                rfc3339_seconds(self.expires_at)
             )),
             (_, true, None) => Plan::Refresh,
             _ => Plan::Use,
@@ -179,7 +165,7 @@ impl CachedToken {
             doc.insert(key.to_string(), Value::String(value));
         };
         set("accessToken", access_token.expose().to_string());
-        set("expiresAt", format_time(expires_at));
+        set("expiresAt", rfc3339_seconds(expires_at));
         if let Some(r) = refresh_token {
             set("refreshToken", r.expose().to_string());
         }
@@ -297,7 +283,7 @@ mod tests {
         assert_eq!(parse_time("2021-12-11 07:18:18"), None);
         assert_eq!(parse_time("UTC"), None);
         assert_eq!(
-            format_time(datetime!(2021-12-11 07:18:18.9 +02:00)),
+            rfc3339_seconds(datetime!(2021-12-11 07:18:18.9 +02:00)),
             "2021-12-11T05:18:18Z"
         );
     }

@@ -23,7 +23,6 @@ pub use api::{CallError, Policy};
 pub use cache::{cache_path, parse_time, write_private_atomic, CachedToken, REFRESH_WINDOW};
 pub use config::{config, login_hint, session_of, SsoConfig, SsoSession, SSO_KEYS};
 
-use crate::credentials::container::rfc3339;
 use crate::credentials::Credentials;
 use crate::endpoint::{self, EndpointConfig};
 use crate::env::{Env, Fs};
@@ -33,6 +32,7 @@ use crate::log::Log;
 use crate::profile::{Profile, ProfileSet};
 use crate::secret::Secret;
 use crate::settings::EndpointSettings;
+use crate::timestamp::{rfc3339, rfc3339_seconds};
 use cache::Plan;
 
 /// Writes a file atomically and privately; the real one is [`write_private_atomic`].
@@ -250,7 +250,7 @@ fn token_for(
             Err(why) => Err(fail(format!(
                 "the SSO session for profile '{profile_name}' has expired (the token expired at {} \
                  and refreshing it failed: {why}); {hint}",
-                cache::format_time(cached.expires_at)
+                rfc3339_seconds(cached.expires_at)
             ))),
         },
     }
