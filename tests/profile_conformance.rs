@@ -3,26 +3,18 @@
 //! suites (Linux cases; Windows cases are counted as skipped). Error cases only check that an
 //! error is returned: the texts differ between SDKs.
 
+mod common;
+
 use eks_token::env::Env;
 use eks_token::profile::{locate, parse, Files, Profile, ProfileSet};
 use eks_token::Error;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// `EKS_TOKEN_CONFORMANCE`, else `../shared/conformance`; `None` (loudly) when absent.
+/// A suite file from the conformance folder; `None` (loudly) when absent.
 fn conformance(file: &str) -> Option<Value> {
-    let base = std::env::var_os("EKS_TOKEN_CONFORMANCE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance"));
-    let path = base.join("profile").join(file);
-    if !path.exists() {
-        eprintln!(
-            "\n*** SKIPPED: conformance data not found at {} (set EKS_TOKEN_CONFORMANCE) ***\n",
-            path.display()
-        );
-        return None;
-    }
+    let path = common::conformance("profile")?.join(file);
     Some(serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
 }
 

@@ -1,6 +1,8 @@
 //! The static musl binary (`make static`) as a `FROM scratch` image runs it: alone in an empty
 //! root, no /etc, no HOME, no certificates. Run by `make test` with EKS_TOKEN_STATIC_BIN set.
 
+mod common;
+
 use eks_token::credentials::Credentials;
 use eks_token::token;
 use std::path::PathBuf;
@@ -16,7 +18,9 @@ fn static_bin() -> Option<PathBuf> {
     match std::env::var_os("EKS_TOKEN_STATIC_BIN") {
         Some(p) => Some(PathBuf::from(p)),
         None => {
-            eprintln!("\n*** SKIPPED: EKS_TOKEN_STATIC_BIN is not set (make test sets it after make static) ***\n");
+            common::skip_note(
+                "EKS_TOKEN_STATIC_BIN is not set (make test sets it after make static)",
+            );
             None
         }
     }
@@ -63,7 +67,7 @@ fn static_binary_mints_a_token_in_an_empty_root() {
         .output()
         .is_ok_and(|o| o.stdout == b"0\n")
     {
-        eprintln!("\n*** SKIPPED: chroot needs root ***\n");
+        common::skip_note("chroot needs root");
         return;
     }
     let root = tempfile::tempdir().unwrap();

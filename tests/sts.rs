@@ -2,6 +2,7 @@
 //! recorded real ones (shared conformance data): the request on the wire, the parsed answer,
 //! the error lines, and that no secret leaks into any of them.
 
+mod common;
 mod support;
 
 use std::path::PathBuf;
@@ -527,22 +528,10 @@ mod recorded {
     use serde_json::Value;
 
     fn traffic(case: &str) -> Option<Value> {
-        let root = std::env::var("EKS_TOKEN_CONFORMANCE")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| {
-                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance")
-            });
-        let path = root
-            .join("provider-chain/smithy-rs/test-data")
+        let path = common::conformance("provider-chain/smithy-rs/test-data")?
             .join(case)
             .join("http-traffic.json");
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Some(serde_json::from_str(&text).unwrap()),
-            Err(_) => {
-                eprintln!("SKIPPED: conformance data not found at {}", path.display());
-                None
-            }
-        }
+        Some(serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap())
     }
 
     /// (status, body) of the first recorded response.
