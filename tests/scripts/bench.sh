@@ -5,7 +5,6 @@
 set -euo pipefail
 bin=$(realpath "${1:-target/release/eks-token}")
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-venv=${EKS_TOKEN_BENCH_VENV:-$PWD/target/bench-venv}
 
 if ! command -v hyperfine >/dev/null || [ ! -x /usr/bin/time ]; then
   echo "bench: installing hyperfine and time from Debian" >&2
@@ -13,11 +12,8 @@ if ! command -v hyperfine >/dev/null || [ ! -x /usr/bin/time ]; then
 fi
 aws=$(command -v aws || true)
 if [ -z "$aws" ]; then
-  if [ ! -x "$venv/bin/aws" ]; then
-    echo "bench: installing awscli into $venv" >&2
-    python3 -m venv "$venv" && "$venv/bin/pip" install -q awscli
-  fi
-  aws=$venv/bin/aws
+  bash tests/scripts/ci-venv.sh --awscli >/dev/null   # the project's venv, with awscli from PyPI
+  aws=${EKS_TOKEN_CI_VENV:-$PWD/target/ci-venv}/bin/aws
 fi
 
 export HOME=$work AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
