@@ -56,13 +56,16 @@ fn awscli_token(aws: &PathBuf, env: &[(&str, &str)], args: &[&str]) -> String {
     v["status"]["token"].as_str().unwrap().to_string()
 }
 
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+
 #[test]
 fn same_url_as_aws_eks_get_token() {
     let Some(aws) = aws() else { return };
     let akid = "AKIAIOSFODNN7EXAMPLE";
     let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
     let session = "FwoGZXIvYXdzEXAMPLE/session+token==";
-    let cases: [(&str, &[(&str, &str)], &str); 4] = [
+    // (region, extra environment, expected STS host)
+    let cases: [Case; 4] = [
         ("us-west-2", &[], "sts.us-west-2.amazonaws.com"),
         (
             "eu-central-1",
