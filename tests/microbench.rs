@@ -20,16 +20,26 @@ fn mint_one_token() {
         signing_region: "us-west-2",
     };
     let now = OffsetDateTime::now_utc();
-    let n = 20_000;
     let mut total = 0usize;
     for _ in 0..1_000 {
         total += token::mint("bench", &target, &creds, now).token.len();
     }
-    let start = Instant::now();
-    for _ in 0..n {
-        total += token::mint("bench", &target, &creds, now).token.len();
-    }
-    let per = start.elapsed().as_secs_f64() / n as f64 * 1e6;
+    // Best and median of 20 batches: the machine is shared, and the best batch is the one
+    // least disturbed by others.
+    let batch = 2_000;
+    let mut per: Vec<f64> = (0..20)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..batch {
+                total += token::mint("bench", &target, &creds, now).token.len();
+            }
+            start.elapsed().as_secs_f64() / batch as f64 * 1e6
+        })
+        .collect();
+    per.sort_by(f64::total_cmp);
     assert!(total > 0);
-    println!("mint one token: {per:.2} µs (goal < 10 µs)");
+    println!(
+        "mint one token: {:.2} µs best, {:.2} µs median of 20 batches (goal < 10 µs)",
+        per[0], per[10]
+    );
 }

@@ -5,6 +5,7 @@
 set -euo pipefail
 bin=$(realpath "${1:-target/release/eks-token}")
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+real_home=$HOME   # cargo needs it; the runs below get a throwaway HOME
 
 if ! command -v hyperfine >/dev/null || [ ! -x /usr/bin/time ]; then
   echo "bench: installing hyperfine and time from Debian" >&2
@@ -66,4 +67,4 @@ print(f"{'from the cache':22}{c['median']*1e3:>10.2f}ms (median)   ratio {c['med
 PY
 
 echo
-cargo test --release --quiet --test microbench -- --ignored --nocapture 2>/dev/null | grep 'mint one token'
+HOME=$real_home cargo test --release --quiet --test microbench -- --ignored --nocapture 2>/dev/null | grep 'mint one token'
