@@ -73,25 +73,9 @@ pub fn run(args: &[String], world: &World) -> Result<String> {
     ));
     let endpoint = settings::sts_endpoint(&settings, world.env, &profiles)?;
     let sts = sts::StsEndpoint::new(endpoint.url.clone(), endpoint.signing_region.clone());
+    // kubectl says whether someone can answer a prompt; without exec info, a terminal can.
     let interactive = exec.interactive.unwrap_or(!exec.present && world.terminal);
-    let mfa = |serial: &str| -> Result<secret::Secret> {
-        let fail = |why: String| Error::credentials(format!("MFA device {serial}"), why);
-        if !interactive {
-            return Err(fail(
-                "a code is needed but no one can type it (kubectl runs this plugin non-interactively); \
-                 set interactiveMode: IfAvailable in the kubeconfig's exec section, or run eks-token once \
-                 in a terminal so the role session is cached"
-                    .into(),
-            ));
-        }
-        let code = (world.prompt)(&format!("MFA code for {serial}: "))
-            .map_err(|e| fail(format!("cannot read the code: {e}")))?;
-        let code = code.trim();
-        if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(fail("the code must be 6 digits".into()));
-        }
-        Ok(secret::Secret::new(code))
-    };
+    let mfa = |serial: &str| mfa_code(serial, interactive, world.prompt);
     let real_http;
     let http: &dyn http::Http = match world.http {
         Some(h) => h,
@@ -151,6 +135,29 @@ pub fn run(args: &[String], world: &World) -> Result<String> {
         return Ok(format!("{}\n", minted.token));
     }
     Ok(output::exec_credential(settings.api_version, &minted))
+}
+
+/// The current code of MFA device `serial`, asked on the terminal when someone is there.
+fn mfa_code(
+    serial: &str,
+    interactive: bool,
+    prompt: &dyn Fn(&str) -> std::io::Result<String>,
+) -> Result<secret::Secret> {
+    let fail = |why: &str| Error::credentials(format!("MFA device {serial}"), why);
+    if !interactive {
+        return Err(fail(
+            "a code is needed but no one can type it (kubectl runs this plugin non-interactively); \
+             set interactiveMode: IfAvailable in the kubeconfig's exec section, or run eks-token once \
+             in a terminal so the role session is cached",
+        ));
+    }
+    let code = prompt(&format!("MFA code for {serial}: "))
+        .map_err(|e| fail(&format!("cannot read the code: {e}")))?;
+    let code = code.trim();
+    if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(fail("the code must be 6 digits"));
+    }
+    Ok(secret::Secret::new(code))
 }
 
 /// A token given to `verify`: bare, or inside an ExecCredential.
