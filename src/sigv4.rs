@@ -159,7 +159,7 @@ pub fn sha256_hex(data: &[u8]) -> String {
 
 /// `YYYYMMDD'T'HHMMSS'Z'` in UTC.
 pub fn amz_date(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC);
+    let t = crate::timestamp::utc(t);
     format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
         t.year(),

@@ -2,12 +2,25 @@
 //! accept different sets (the SSO cache also reads the AWS CLI's old `…UTC` form).
 
 use time::format_description::well_known::Rfc3339;
-use time::{OffsetDateTime, UtcOffset};
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+
+/// `t` in UTC, clamped to the last (or first) representable instant when the conversion
+/// leaves the calendar `time` supports: an expiry of 9999-12-31T23:00:00-05:00 from a
+/// credential source must not crash us.
+pub fn utc(t: OffsetDateTime) -> OffsetDateTime {
+    t.checked_to_offset(UtcOffset::UTC).unwrap_or_else(|| {
+        if t.offset().is_negative() {
+            PrimitiveDateTime::MAX.assume_utc()
+        } else {
+            PrimitiveDateTime::MIN.assume_utc()
+        }
+    })
+}
 
 /// `YYYY-MM-DDTHH:MM:SSZ` in UTC, fraction dropped: kubectl's `expirationTimestamp` and the
 /// form the AWS CLI writes in its SSO cache.
 pub fn rfc3339_seconds(t: OffsetDateTime) -> String {
-    let t = t.to_offset(UtcOffset::UTC);
+    let t = utc(t);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         t.year(),
@@ -30,6 +43,17 @@ pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn extreme_dates_clamp_instead_of_panicking() {
+        let late = datetime!(9999-12-31 23:00 -05:00);
+        assert_eq!(rfc3339_seconds(late), "9999-12-31T23:59:59Z");
+        assert_eq!(utc(datetime!(-9999-01-01 00:30 +01:00)).year(), -9999);
+        assert_eq!(
+            rfc3339_seconds(datetime!(2024-01-01 01:00 +01:00)),
+            "2024-01-01T00:00:00Z"
+        );
+    }
 
     #[test]
     fn rfc3339_keeps_offset_and_fraction() {

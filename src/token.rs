@@ -73,9 +73,9 @@ pub fn presigned_url(
 /// do, whichever is first: STS refuses a URL signed with credentials that have expired.
 pub fn mint(cluster: &str, target: &Target, creds: &Credentials, now: OffsetDateTime) -> Token {
     let url = presigned_url(cluster, target, creds, now);
-    let mut expiration = now + LIFETIME;
+    let mut expiration = now.saturating_add(LIFETIME);
     if let Some(creds_expiry) = creds.expiry {
-        expiration = expiration.min(creds_expiry - Duration::minutes(1));
+        expiration = expiration.min(creds_expiry.saturating_sub(Duration::minutes(1)));
     }
     Token {
         token: encode(&url),
@@ -170,12 +170,12 @@ pub fn verify(
         .ok_or_else(|| fail("has no X-Amz-Date".into()))?;
     let signed_at =
         parse_amz_date(date).ok_or_else(|| fail(format!("X-Amz-Date {date:?} is not a date")))?;
-    if now > signed_at + Duration::minutes(15) {
+    if now > signed_at.saturating_add(Duration::minutes(15)) {
         return Err(fail(format!(
             "expired: signed at {date}, STS accepts it for 15 minutes"
         )));
     }
-    if signed_at > now + Duration::minutes(5) {
+    if signed_at > now.saturating_add(Duration::minutes(5)) {
         return Err(fail(format!("signed in the future ({date})")));
     }
     let credential = d

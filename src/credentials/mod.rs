@@ -87,23 +87,24 @@ pub fn resolve(settings: &Settings, cx: &Context) -> Result<Credentials> {
     let Some(role) = &settings.role_arn else {
         return Ok(base);
     };
-    let session_name = match (&settings.session_name, settings.forward_session_name) {
-        (Some(name), _) => name.value.clone(),
-        (None, true) => {
-            let me = sts::get_caller_identity(cx.http, cx.sts, &base, cx.now)?;
-            cx.log
-                .debug(format_args!("--forward-session-name: caller is {}", me.arn));
-            forwarded_session_name(&me.arn).unwrap_or_else(|| default_session_name(cx.env))
-        }
-        (None, false) => default_session_name(cx.env),
-    };
     let step = RoleStep {
         profile: format!("({})", role.origin),
         role_arn: role.value.clone(),
-        session_name: Some(session_name),
+        session_name: settings.session_name.as_ref().map(|n| n.value.clone()),
         external_id: settings.external_id.as_ref().map(|e| e.value.clone()),
         ..RoleStep::default()
     };
+    if step.session_name.is_none() && settings.forward_session_name {
+        // The caller's own session name, as aws-iam-authenticator forwards it. The cache entry
+        // is keyed by the caller's keys, so a cached session needs no GetCallerIdentity call.
+        let forwarded = || {
+            let me = sts::get_caller_identity(cx.http, cx.sts, &base, cx.now)?;
+            cx.log
+                .debug(format_args!("--forward-session-name: caller is {}", me.arn));
+            Ok(forwarded_session_name(&me.arn).unwrap_or_else(|| default_session_name(cx.env)))
+        };
+        return assume_as(&base, &step, "(forwarded from the caller)", forwarded, cx);
+    }
     assume(&base, &step, cx)
 }
 
@@ -321,11 +322,15 @@ fn web_identity(w: &WebIdentity, cx: &Context) -> Result<Credentials> {
         .session_name
         .clone()
         .unwrap_or_else(|| default_session_name(cx.env));
+    // The token names the service account (or CI job): the same file path in two pods holds
+    // different identities.
+    let who = file_fingerprint(cx, &[std::path::Path::new(&w.token_file)]);
     let parts = [
         ("kind", "web-identity"),
         ("role_arn", w.role_arn.as_str()),
         ("session_name", session_name.as_str()),
         ("token_file", w.token_file.as_str()),
+        ("caller", who.as_str()),
     ];
     cached(cx, &parts, || {
         let params = sts::WebIdentityParams {
@@ -344,19 +349,59 @@ fn web_identity(w: &WebIdentity, cx: &Context) -> Result<Credentials> {
 }
 
 fn container_creds(config: &container::ContainerConfig, cx: &Context) -> Result<Credentials> {
-    let url = config.url.clone();
-    cached(cx, &[("kind", "container"), ("url", &url)], || {
+    // The authorization token says which task or pod is asking: two sharing a cache folder
+    // must not share credentials.
+    let who = match &config.authorization {
+        container::Authorization::None => String::new(),
+        container::Authorization::Token(t) => fingerprint([t.expose().as_bytes()]),
+        container::Authorization::File(path) => file_fingerprint(cx, &[path.as_path()]),
+    };
+    let parts = [
+        ("kind", "container"),
+        ("url", config.url.as_str()),
+        ("caller", who.as_str()),
+    ];
+    cached(cx, &parts, || {
         container::resolve(config, cx.fs, cx.http, cx.now)
     })
+}
+
+/// SHA-256 (hex) of secret or identifying material, for cache keys: it says "the same
+/// caller" without putting the material itself anywhere.
+fn fingerprint<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
+    let mut all = Vec::new();
+    for p in parts {
+        all.extend_from_slice(&(p.len() as u64).to_le_bytes());
+        all.extend_from_slice(p);
+    }
+    crate::sigv4::sha256_hex(&all)
+}
+
+/// [`fingerprint`] of files' contents (a missing or unreadable file counts as empty).
+fn file_fingerprint(cx: &Context, paths: &[&std::path::Path]) -> String {
+    let texts: Vec<String> = paths
+        .iter()
+        .map(|p| cx.fs.read_to_string(p).ok().flatten().unwrap_or_default())
+        .collect();
+    fingerprint(texts.iter().map(|t| t.as_bytes()))
 }
 
 /// IMDS credentials, cached; `Ok(None)` when the instance has no role.
 fn imds_creds(settings: &imds::ImdsSettings, cx: &Context) -> Result<Option<Credentials>> {
     let role = settings.instance_profile_name.clone().unwrap_or_default();
+    // Which machine is asking (a home folder may be shared over NFS, or by pods of one image).
+    let machine = file_fingerprint(
+        cx,
+        &[
+            std::path::Path::new("/etc/machine-id"),
+            std::path::Path::new("/proc/sys/kernel/hostname"),
+        ],
+    );
     let parts = [
         ("kind", "imds"),
         ("endpoint", settings.endpoint.as_str()),
         ("role", role.as_str()),
+        ("machine", machine.as_str()),
     ];
     // "No role here" is nothing to cache: it leaves the closure as a marked error.
     let no_role = std::cell::Cell::new(false);
@@ -385,8 +430,17 @@ fn sso(profile: &str, cx: &Context) -> Result<Credentials> {
         .get(profile)
         .ok_or_else(|| missing(profile))?;
     let get = |k: &str| p.get(k).unwrap_or_default();
+    // Keyed by the SSO login itself (the CLI's token cache file): after `aws sso logout` or a
+    // new login, cached role credentials are not reused.
+    let login = match (sso::session_of(p, cx.profiles), cx.env.home()) {
+        (Ok(Some(session)), Some(home)) => {
+            file_fingerprint(cx, &[sso::cache_path(&home, session.cache_key()).as_path()])
+        }
+        _ => String::new(),
+    };
     let parts = [
         ("kind", "sso"),
+        ("login", login.as_str()),
         ("profile", profile),
         ("sso_session", get("sso_session")),
         ("sso_start_url", get("sso_start_url")),
@@ -407,10 +461,23 @@ fn sso(profile: &str, cx: &Context) -> Result<Credentials> {
 }
 
 fn assume(base: &Credentials, step: &RoleStep, cx: &Context) -> Result<Credentials> {
-    let session_name = step
+    let name = step
         .session_name
         .clone()
         .unwrap_or_else(|| default_session_name(cx.env));
+    assume_as(base, step, &name.clone(), move || Ok(name), cx)
+}
+
+/// Assume `step`'s role. `session_key` stands for the session name in the cache key and
+/// `session_name` gives the name itself only when STS must be called (a forwarded name costs
+/// a GetCallerIdentity call, which a cached session must not).
+fn assume_as(
+    base: &Credentials,
+    step: &RoleStep,
+    session_key: &str,
+    session_name: impl FnOnce() -> Result<String>,
+    cx: &Context,
+) -> Result<Credentials> {
     let duration = step
         .duration_seconds
         .map(|d| d.to_string())
@@ -425,7 +492,7 @@ fn assume(base: &Credentials, step: &RoleStep, cx: &Context) -> Result<Credentia
         ("kind", "assume-role"),
         ("source_access_key_id", base.access_key_id.as_str()),
         ("role_arn", step.role_arn.as_str()),
-        ("session_name", session_name.as_str()),
+        ("session_name", session_key),
         ("external_id", external_id.as_str()),
         ("mfa_serial", mfa_serial.as_str()),
         ("duration_seconds", duration.as_str()),
@@ -433,6 +500,7 @@ fn assume(base: &Credentials, step: &RoleStep, cx: &Context) -> Result<Credentia
     ];
     // The MFA prompt is inside: a cached session asks for no code.
     cached(cx, &parts, || {
+        let session_name = session_name()?;
         let mfa = match &step.mfa_serial {
             Some(serial) => Some((serial.clone(), (cx.mfa)(serial)?)),
             None => None,

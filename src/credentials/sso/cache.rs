@@ -122,7 +122,7 @@ impl CachedToken {
     /// `refreshable` is false for the legacy form: the CLI refreshes only `sso_session` tokens.
     pub fn plan(&self, now: OffsetDateTime, refreshable: bool) -> Plan {
         let expired = self.expires_at <= now;
-        let soon = self.expires_at - REFRESH_WINDOW <= now;
+        let soon = self.expires_at.saturating_sub(REFRESH_WINDOW) <= now;
         let blocker = if !refreshable {
             Some("profiles without sso_session cannot be refreshed".to_string())
         } else if self.refresh_token.is_none() {
