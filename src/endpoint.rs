@@ -87,6 +87,31 @@ pub fn partition(region: &str) -> &'static Partition {
     partition::lookup(PARTITIONS, region)
 }
 
+/// Is `host` (no port) an AWS STS endpoint: `sts.amazonaws.com`, or `sts` / `sts-fips` +
+/// `.<region>.` + a partition's domain or dual-stack domain? What the EKS control plane accepts
+/// in a token, checked by `eks-token verify`.
+pub fn is_sts_host(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    if host == "sts.amazonaws.com" {
+        return true;
+    }
+    let Some(rest) = host
+        .strip_prefix("sts.")
+        .or_else(|| host.strip_prefix("sts-fips."))
+    else {
+        return false;
+    };
+    PARTITIONS.iter().any(|p| {
+        [p.dns_suffix, p.dual_stack_dns_suffix]
+            .iter()
+            .any(|suffix| {
+                rest.strip_suffix(suffix)
+                    .and_then(|r| r.strip_suffix('.'))
+                    .is_some_and(region_ok)
+            })
+    })
+}
+
 /// Checks that `region` is a plausible region name (lowercase letters, digits, inner `-`;
 /// 1..=64 bytes) before it goes into a host name. Errors name `origin`.
 pub fn validate_region(region: &str, origin: &str) -> Result<()> {

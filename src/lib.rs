@@ -120,7 +120,18 @@ pub fn run(args: &[String], world: &World) -> Result<String> {
             None => (world.stdin)().map_err(|e| Error::invalid("standard input", e.to_string()))?,
         };
         let t = extract_token(&text)?;
-        token::verify(&t, &settings.cluster.value, Some(&creds), world.now)?;
+        let d = token::verify(&t, &settings.cluster.value, Some(&creds), world.now)?;
+        // The control plane only replays tokens to AWS STS over https.
+        let host = d.host.rsplit_once(':').map_or(d.host.as_str(), |(h, _)| h);
+        if !d.url.starts_with("https://") || !endpoint::is_sts_host(host) {
+            return Err(Error::invalid(
+                "token",
+                format!(
+                    "points at {}, which is not an AWS STS endpoint: EKS would reject it",
+                    d.host
+                ),
+            ));
+        }
         return Ok(format!(
             "ok: token for cluster {} signed by {}\n",
             settings.cluster.value, creds.access_key_id

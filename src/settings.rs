@@ -158,7 +158,7 @@ pub fn resolve(
             }
             Error::Usage(why)
         })?;
-    validate_cluster(&cluster)?;
+    validate_cluster(&cluster).map_err(|e| usage_if_flag(&cluster.origin, e))?;
 
     let profile = first([
         (flags.profile.clone(), Origin::Flag("--profile")),
@@ -189,7 +189,8 @@ pub fn resolve(
         ),
     ]);
     if let Some(r) = &region {
-        endpoint::validate_region(&r.value, &r.origin.to_string())?;
+        endpoint::validate_region(&r.value, &r.origin.to_string())
+            .map_err(|e| usage_if_flag(&r.origin, e))?;
     }
 
     let role_arn = first([
@@ -200,10 +201,11 @@ pub fn resolve(
         if !r.value.starts_with("arn:")
             || r.value.chars().any(|c| c.is_control() || c.is_whitespace())
         {
-            return Err(Error::invalid(
+            let e = Error::invalid(
                 format!("role ARN from {}", r.origin),
                 "is not an ARN (expected arn:aws:iam::ACCOUNT:role/NAME)",
-            ));
+            );
+            return Err(usage_if_flag(&r.origin, e));
         }
     }
     let session_name = first([
@@ -397,6 +399,15 @@ fn parse_bool(v: &Sourced<String>) -> Result<bool> {
             v.origin.to_string(),
             format!("must be true or false, not {:?}", v.value),
         )),
+    }
+}
+
+/// A bad value typed on the command line is a usage error (exit 2); from anywhere else it is
+/// a failure (exit 1).
+fn usage_if_flag(origin: &Origin, e: Error) -> Error {
+    match origin {
+        Origin::Flag(_) => Error::Usage(e.to_string()),
+        _ => e,
     }
 }
 

@@ -314,9 +314,9 @@ fn bad_input_fails_cleanly() {
     let err = run(h, ENV_KEYS, &[]).failed(2);
     assert!(err.contains("--cluster-name"), "{err}");
     // Implausible values never reach a header.
-    let err = run(h, ENV_KEYS, &["-c", "bad\u{7}name"]).failed(1);
+    let err = run(h, ENV_KEYS, &["-c", "bad\u{7}name"]).failed(2);
     assert!(err.contains("cluster name"), "{err}");
-    let err = run(h, ENV_KEYS, &["-c", "c", "--region", "us east"]).failed(1);
+    let err = run(h, ENV_KEYS, &["-c", "c", "--region", "us east"]).failed(2);
     assert!(err.contains("--region"), "{err}");
     let err = run(
         h,
@@ -404,4 +404,51 @@ fn help_and_version() {
         r.stdout(),
         format!("eks-token {}\n", env!("CARGO_PKG_VERSION"))
     );
+}
+
+/// A kubeconfig shared with CI names a profile the runner lacks: its own credentials are used,
+/// with a warning. A profile typed on the command line must exist.
+#[test]
+fn a_missing_cluster_profile_falls_back_to_the_default_chain() {
+    let home = tempfile::tempdir().unwrap();
+    let info = r#"{"apiVersion":"client.authentication.k8s.io/v1","spec":{"cluster":{"config":{"clusterName":"prod","profile":"prod-admin","region":"us-east-1"}}}}"#;
+    let r = run(
+        home.path(),
+        &[ENV_KEYS, &[("KUBERNETES_EXEC_INFO", info)]].concat(),
+        &[],
+    );
+    verify(&r.token(), "prod", AKID, SECRET);
+    assert!(
+        r.stderr().contains("profile 'prod-admin'")
+            && r.stderr().contains("default credential chain")
+    );
+    let r = run(
+        home.path(),
+        &[ENV_KEYS, &[("KUBERNETES_EXEC_INFO", info)]].concat(),
+        &["--profile", "prod-admin"],
+    );
+    assert!(r.failed(1).contains("not found"));
+}
+
+/// `verify` rejects what the EKS control plane would: a token for a host that is not AWS STS.
+#[test]
+fn verify_rejects_a_token_for_another_host() {
+    let home = tempfile::tempdir().unwrap();
+    let env = [
+        ENV_KEYS,
+        &[("AWS_ENDPOINT_URL_STS", "http://evil.example.com:8080")],
+    ]
+    .concat();
+    let minted = run(
+        home.path(),
+        &env,
+        &["-c", "c", "--region", "us-east-1", "--token-only"],
+    )
+    .stdout();
+    let r = run(
+        home.path(),
+        &env,
+        &["verify", "-c", "c", "--region", "us-east-1", minted.trim()],
+    );
+    assert!(r.failed(1).contains("not an AWS STS endpoint"));
 }

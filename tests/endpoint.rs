@@ -557,3 +557,32 @@ fn odd_input_never_panics() {
         }
     }
 }
+
+#[test]
+fn sts_hosts_are_recognised_in_every_partition() {
+    use eks_token::endpoint::is_sts_host;
+    for h in [
+        "sts.amazonaws.com",
+        "sts.us-west-2.amazonaws.com",
+        "sts-fips.us-east-1.amazonaws.com",
+        "sts.eu-west-1.api.aws",
+        "sts.cn-north-1.amazonaws.com.cn",
+        "sts.us-gov-west-1.amazonaws.com",
+        "sts.us-iso-east-1.c2s.ic.gov",
+        "sts.us-isob-east-1.sc2s.sgov.gov",
+        "sts.eusc-de-east-1.amazonaws.eu",
+    ] {
+        assert!(is_sts_host(h), "{h}");
+    }
+    for h in [
+        "evil.example.com",
+        "sts.evil.com",
+        "sts.amazonaws.com.evil.com",
+        "sts..amazonaws.com",
+        "127.0.0.1",
+        "sts.us-west-2.amazonaws.com.",
+        "xsts.us-west-2.amazonaws.com",
+    ] {
+        assert!(!is_sts_host(h), "{h}");
+    }
+}
