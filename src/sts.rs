@@ -263,7 +263,14 @@ fn explain(resp: &HttpResponse, creds: Option<&Credentials>) -> String {
             format!("HTTP {}: {snippet}", resp.status)
         };
     };
-    let message = xml_text(&text, &["Error", "Message"]).unwrap_or_default();
+    // The server's words go on our one stderr line: no control characters (a newline could
+    // forge a second `eks-token:` line, an escape could drive the terminal), bounded length.
+    let code = crate::credentials::container::clean(&code);
+    let message = crate::credentials::container::clean(
+        xml_text(&text, &["Error", "Message"])
+            .unwrap_or_default()
+            .trim(),
+    );
     let mut line = if message.is_empty() {
         code.clone()
     } else {
@@ -296,11 +303,13 @@ fn explain(resp: &HttpResponse, creds: Option<&Credentials>) -> String {
     line
 }
 
-/// Replace every non-empty secret in `text` with `***`.
+/// Replace every secret in `text` with `***`. Short values are left alone: replacing a
+/// one-letter test secret or a 6-digit MFA code wherever it occurs would garble the message
+/// and, by what it masks, hint at the value. Real keys and tokens are far longer.
 fn redact(text: &str, secrets: &[&str]) -> String {
     secrets
         .iter()
-        .filter(|s| !s.is_empty())
+        .filter(|s| s.len() >= 8)
         .fold(text.to_string(), |t, s| t.replace(s, "***"))
 }
 
@@ -480,9 +489,28 @@ mod tests {
     #[test]
     fn redaction() {
         assert_eq!(
-            redact("a SECRET b TOKEN", &["SECRET", "TOKEN", ""]),
+            redact(
+                "a wJalrXUtnFEMI b FwoGZXIvYXdz",
+                &["wJalrXUtnFEMI", "FwoGZXIvYXdz", ""]
+            ),
             "a *** b ***"
         );
+        // Short values (an MFA code, a toy secret) are not masked wherever they happen to occur.
+        assert_eq!(
+            redact(
+                "https://sts.us-west-2.amazonaws.com 123456",
+                &["s", "123456"]
+            ),
+            "https://sts.us-west-2.amazonaws.com 123456"
+        );
+    }
+
+    #[test]
+    fn server_error_text_stays_on_one_line() {
+        let body = "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no&#10;eks-token: forged\nline\u{1b}[31m</Message></Error></ErrorResponse>";
+        let text = explain(&resp(403, body), None);
+        assert!(!text.contains('\n') && !text.contains('\u{1b}'), "{text:?}");
+        assert!(text.starts_with("AccessDenied: no"), "{text:?}");
     }
 
     fn resp(status: u16, body: &str) -> HttpResponse {

@@ -96,7 +96,12 @@ impl Transport {
 impl Http for Transport {
     fn send(&self, req: &HttpRequest) -> Result<HttpResponse, HttpError> {
         let shown = strip_query(&req.url);
-        let fail = |why: String| HttpError(format!("{} {shown}: {why}", req.method));
+        // Name the proxy variable (never its value: it may hold a password), so a dead proxy
+        // is not mistaken for a dead endpoint.
+        let via = proxy_setting(&self.proxy_env, &req.url)
+            .map(|(var, _)| format!(" (via the proxy in {var})"))
+            .unwrap_or_default();
+        let fail = |why: String| HttpError(format!("{} {shown}{via}: {why}", req.method));
         let proxy = self.proxy(&req.url)?;
 
         let method = http::Method::from_bytes(req.method.as_bytes())

@@ -400,3 +400,14 @@ mod tls {
         done.join().unwrap();
     }
 }
+
+#[test]
+fn a_dead_proxy_is_named_in_the_error_without_its_password() {
+    let url = format!("http://bob:hunter2secret@127.0.0.1:{}", closed_port());
+    let t = proxied(&[("HTTPS_PROXY", url)]);
+    let err = t
+        .send(&get("https://sts.us-west-2.amazonaws.com/", 2000))
+        .unwrap_err();
+    assert!(err.0.contains("via the proxy in HTTPS_PROXY"), "{err}");
+    assert!(!err.0.contains("hunter2secret"), "{err}");
+}
