@@ -452,3 +452,18 @@ fn verify_rejects_a_token_for_another_host() {
     );
     assert!(r.failed(1).contains("not an AWS STS endpoint"));
 }
+
+#[test]
+fn a_broken_access_key_id_is_refused_before_it_reaches_a_url() {
+    let home = home_with("", "[p]\naws_access_key_id = AKIAFIRST\n  SECONDLINE\naws_secret_access_key = s3cr3t-in-file\n");
+    let err = run(
+        home.path(),
+        &[],
+        &["-c", "c", "--region", "us-east-1", "--profile", "p"],
+    )
+    .failed(1);
+    assert!(
+        err.contains("profile 'p'") && err.contains("line breaks"),
+        "{err}"
+    );
+}

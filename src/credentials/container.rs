@@ -121,15 +121,17 @@ pub fn endpoint_from_env(env: &Env) -> Result<Option<String>> {
     let Some(full) = env.get(ENV_FULL_URI) else {
         return Ok(None);
     };
+    // Shown without its query, which may carry a token.
+    let shown = clean(full.split('?').next().unwrap_or_default());
     let parsed = parse_http_url(full)
-        .map_err(|why| Error::invalid(ENV_FULL_URI, format!("'{full}' {why}")))?;
+        .map_err(|why| Error::invalid(ENV_FULL_URI, format!("'{shown}' {why}")))?;
     if parsed.scheme_is_https() || is_allowed_http_host(parsed.host) {
         Ok(Some(full.to_string()))
     } else {
         Err(Error::invalid(
             ENV_FULL_URI,
             format!(
-                "'{full}': plain http is allowed only to a loopback address, localhost, \
+                "'{shown}': plain http is allowed only to a loopback address, localhost, \
                  169.254.170.2, 169.254.170.23 or [fd00:ec2::23]; use https"
             ),
         ))
