@@ -46,9 +46,17 @@ fn chmod(p: &Path, mode: u32) {
     fs::set_permissions(p, fs::Permissions::from_mode(mode)).unwrap();
 }
 
+/// A temp folder closed to 0700, as the cache wants an existing folder (tempfile leaves the
+/// umask's mode).
+fn tempdir() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    chmod(tmp.path(), 0o700);
+    tmp
+}
+
 /// A fresh cache in a temp folder, with an entry for `key("dev")` expiring in an hour.
 fn cache_with_entry() -> (tempfile::TempDir, Cache, PathBuf) {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let cache = Cache::open(tmp.path().join("c")).unwrap();
     cache
         .put(&key("dev"), &creds(Some(NOW + Duration::hours(1))))
@@ -70,7 +78,7 @@ fn assert_no_secret(text: &str) {
 
 #[test]
 fn round_trip_with_private_permissions() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let dir = tmp.path().join("a/b/eks-token");
     let cache = Cache::open(&dir).unwrap();
     assert_eq!(mode(&dir), 0o700);
@@ -106,14 +114,14 @@ fn round_trip_with_private_permissions() {
 
 #[test]
 fn missing_entry_is_a_plain_miss() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let cache = Cache::open(tmp.path()).unwrap();
     assert_eq!(cache.get(&key("dev"), NOW), Ok(None));
 }
 
 #[test]
 fn credentials_without_expiry_are_not_written() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let cache = Cache::open(tmp.path()).unwrap();
     cache.put(&key("dev"), &creds(None)).unwrap();
     assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
@@ -122,7 +130,7 @@ fn credentials_without_expiry_are_not_written() {
 #[test]
 fn open_group_or_world_writable_folder_is_refused_and_left_alone() {
     for m in [0o777, 0o770, 0o702] {
-        let tmp = tempfile::tempdir().unwrap();
+        let tmp = tempdir();
         chmod(tmp.path(), m);
         let err = Cache::open(tmp.path()).unwrap_err();
         assert!(matches!(err, CacheError::NotPrivate { .. }), "{err:?}");
@@ -137,7 +145,7 @@ fn open_or_report_logs_why_the_cache_is_off() {
     let log = Log::capture(true);
     assert!(cache::open_or_report(None, &log).is_none());
     assert!(log.lines().is_empty());
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     assert!(cache::open_or_report(Some(tmp.path().join("c")), &log).is_some());
     chmod(tmp.path(), 0o777);
     let log = Log::capture(false);
@@ -151,16 +159,42 @@ fn open_or_report_logs_why_the_cache_is_off() {
 }
 
 #[test]
-fn our_readable_folder_is_closed_to_0700() {
-    let tmp = tempfile::tempdir().unwrap();
+fn existing_folder_others_may_read_is_refused_and_left_alone() {
+    // As with `--cache-dir $HOME`: a folder we did not create is never chmodded.
+    for m in [0o755, 0o750, 0o705, 0o710, 0o701] {
+        let tmp = tempdir();
+        chmod(tmp.path(), m);
+        let err = Cache::open(tmp.path()).unwrap_err();
+        assert!(matches!(err, CacheError::NotPrivate { .. }), "{err:?}");
+        assert!(err.is_warning());
+        assert!(
+            err.to_string().contains(&format!("mode {m:o}"))
+                && err.to_string().contains("chmod 700"),
+            "{err}"
+        );
+        assert_eq!(
+            mode(tmp.path()),
+            m,
+            "must not chmod a folder it did not create"
+        );
+    }
+}
+
+#[test]
+fn folder_it_creates_is_0700_and_its_open_parent_is_left_alone() {
+    let tmp = tempdir();
     chmod(tmp.path(), 0o755);
-    Cache::open(tmp.path()).unwrap();
-    assert_eq!(mode(tmp.path()), 0o700);
+    let dir = tmp.path().join("eks-token");
+    Cache::open(&dir).unwrap();
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(tmp.path()), 0o755);
+    // Opened again, it is the existing private folder it made.
+    Cache::open(&dir).unwrap();
 }
 
 #[test]
 fn a_file_in_place_of_the_folder_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let f = tmp.path().join("f");
     fs::write(&f, "x").unwrap();
     assert!(Cache::open(&f).is_err());
@@ -170,7 +204,7 @@ fn a_file_in_place_of_the_folder_is_refused() {
 /// Needs root to make a folder and a file owned by someone else; skipped otherwise.
 #[test]
 fn folder_or_entry_owned_by_another_uid_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     if fs::metadata(tmp.path()).unwrap().uid() != 0 {
         eprintln!("SKIPPED: folder_or_entry_owned_by_another_uid_is_refused needs root to chown");
         return;
@@ -290,7 +324,7 @@ fn different_keys_never_collide() {
         .iter()
         .map(|p| CacheKey::new(p.iter().copied()))
         .collect();
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let cache = Cache::open(tmp.path()).unwrap();
     for (i, k) in keys.iter().enumerate() {
         assert_eq!(k.hash().len(), 64);
@@ -350,6 +384,8 @@ fn cache_dir_precedence() {
         None
     );
     assert_eq!(cache_dir(None, false, &Env::default()), None);
+    assert_eq!(cache::cache_dir_problem(Some("/flag"), false, &all), None);
+    assert_eq!(cache::cache_dir_problem(None, false, &Env::default()), None);
     // Turned off: the flag or the variable win over any folder.
     assert_eq!(cache_dir(Some("/flag"), true, &all), None);
     for on in ["1", "true", "TRUE"] {
@@ -373,8 +409,218 @@ fn cache_dir_precedence() {
 }
 
 #[test]
+fn relative_cache_dir_turns_the_cache_off_with_a_reason() {
+    // kubectl's working folder is anyone's guess: secrets must not land there.
+    let env = Env::from_pairs([("EKS_TOKEN_CACHE_DIR", "eks-cache"), ("HOME", "/home/u")]);
+    assert_eq!(cache_dir(None, false, &env), None);
+    let why = cache::cache_dir_problem(None, false, &env).unwrap();
+    assert!(
+        why.contains("EKS_TOKEN_CACHE_DIR")
+            && why.contains("eks-cache")
+            && why.contains("absolute"),
+        "{why}"
+    );
+    for flag in ["eks-cache", "./c", "../c", "~/c"] {
+        let all = Env::from_pairs([("EKS_TOKEN_CACHE_DIR", "/env/cache"), ("HOME", "/home/u")]);
+        // No falling back to the variable or HOME: the user's choice is off, and told so.
+        assert_eq!(cache_dir(Some(flag), false, &all), None, "{flag}");
+        let why = cache::cache_dir_problem(Some(flag), false, &all).unwrap();
+        assert!(why.contains("--cache-dir") && why.contains(flag), "{why}");
+    }
+    // Turned off anyway: nothing to warn about.
+    assert_eq!(cache::cache_dir_problem(Some("rel"), true, &env), None);
+}
+
+/// `dir`'s entries (`*.json`), and no temp file left behind.
+fn json_entries(dir: &Path) -> usize {
+    let names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        names.iter().all(|n| !n.ends_with(".tmp")),
+        "temp files left: {names:?}"
+    );
+    names.iter().filter(|n| n.ends_with(".json")).count()
+}
+
+#[test]
+fn symlinked_entry_is_ignored_even_when_it_looks_valid_then_replaced() {
+    // A valid entry for the same key, ours and 0600, in another folder; linked into the cache.
+    let (_t, elsewhere, target) = cache_with_entry();
+    let before = fs::read(&target).unwrap();
+    assert!(elsewhere.get(&key("dev"), NOW).unwrap().is_some());
+    let tmp = tempdir();
+    let cache = Cache::open(tmp.path()).unwrap();
+    let path = cache.path(&key("dev"));
+    std::os::unix::fs::symlink(&target, &path).unwrap();
+    let err = cache.get(&key("dev"), NOW).unwrap_err();
+    assert!(
+        matches!(err, CacheError::Invalid { .. }) && err.to_string().contains("symbolic link"),
+        "{err:?}"
+    );
+
+    let log = Log::capture(true);
+    let mut fresh = creds(Some(NOW + Duration::hours(2)));
+    fresh.access_key_id = "ASIAFRESH".into();
+    let got =
+        cache::get_or_fetch(Some(&cache), &key("dev"), NOW, &log, || Ok(fresh.clone())).unwrap();
+    assert_eq!(
+        got.access_key_id, "ASIAFRESH",
+        "fetched, not read through the link"
+    );
+    // The link itself was replaced by our entry; the file it pointed to is untouched.
+    assert!(fs::symlink_metadata(&path).unwrap().file_type().is_file());
+    assert_eq!(fs::read(&target).unwrap(), before);
+    assert_eq!(
+        cache.get(&key("dev"), NOW).unwrap().unwrap().access_key_id,
+        "ASIAFRESH"
+    );
+
+    // A dangling link: ignored too, and nothing is created where it points.
+    let nowhere = tmp.path().join("nowhere");
+    let prod = cache.path(&key("prod"));
+    std::os::unix::fs::symlink(&nowhere, &prod).unwrap();
+    let err = cache.get(&key("prod"), NOW).unwrap_err();
+    assert!(matches!(err, CacheError::Invalid { .. }), "{err:?}");
+    assert!(!nowhere.exists());
+}
+
+#[test]
+fn lock_file_is_private_per_key_and_never_followed() {
+    let tmp = tempdir();
+    let cache = Cache::open(tmp.path()).unwrap();
+    let log = Log::capture(true);
+    let fresh = creds(Some(NOW + Duration::hours(1)));
+    cache::get_or_fetch(Some(&cache), &key("dev"), NOW, &log, || Ok(fresh.clone())).unwrap();
+    let lock = cache.lock_path(&key("dev"));
+    assert_eq!(lock, tmp.path().join(format!("{}.lock", key("dev").hash())));
+    assert_eq!(mode(&lock), 0o600);
+    assert_eq!(fs::metadata(&lock).unwrap().len(), 0, "holds nothing");
+    assert_ne!(cache.lock_path(&key("prod")), lock);
+
+    // A lock file that is a symlink (here dangling) is not followed, nor created through:
+    // the run goes on without the lock.
+    let nowhere = tmp.path().join("nowhere");
+    std::os::unix::fs::symlink(&nowhere, cache.lock_path(&key("prod"))).unwrap();
+    let log = Log::capture(true);
+    let got =
+        cache::get_or_fetch(Some(&cache), &key("prod"), NOW, &log, || Ok(fresh.clone())).unwrap();
+    assert_eq!(got, fresh);
+    assert!(!nowhere.exists(), "created a file through the symlink");
+    let lines = log.lines().join("\n");
+    assert!(lines.contains("fetching without it"), "{lines}");
+    assert!(
+        cache.get(&key("prod"), NOW).unwrap().is_some(),
+        "still cached"
+    );
+}
+
+#[test]
+fn different_keys_fetch_at_the_same_time() {
+    // Key a's fetch (a slow credential_process, an MFA prompt) waits until key b's fetch runs:
+    // if b had to wait for a's lock, a's wait would time out instead.
+    let tmp = tempdir();
+    let cache = Cache::open(tmp.path()).unwrap();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let cache = &cache;
+    std::thread::scope(|s| {
+        let a = s.spawn(move || {
+            let log = Log::capture(true);
+            let mut released = false;
+            cache::get_or_fetch(Some(cache), &key("a"), NOW, &log, || {
+                started_tx.send(()).unwrap();
+                released = release_rx.recv_timeout(StdDuration::from_secs(10)).is_ok();
+                Ok(creds(Some(NOW + Duration::hours(1))))
+            })
+            .unwrap();
+            released
+        });
+        started_rx.recv().unwrap();
+        let log = Log::capture(true);
+        cache::get_or_fetch(Some(cache), &key("b"), NOW, &log, || {
+            let _ = release_tx.send(());
+            Ok(creds(Some(NOW + Duration::hours(1))))
+        })
+        .unwrap();
+        assert!(
+            a.join().unwrap(),
+            "key b's fetch ran only after key a's had finished"
+        );
+    });
+    assert_eq!(json_entries(tmp.path()), 2);
+}
+
+#[test]
+fn same_key_fetches_once_while_others_wait() {
+    let tmp = tempdir();
+    let cache = Cache::open(tmp.path()).unwrap();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let first = creds(Some(NOW + Duration::hours(1)));
+    let (cache, first) = (&cache, &first);
+    std::thread::scope(|s| {
+        let a = s.spawn(move || {
+            let log = Log::capture(true);
+            cache::get_or_fetch(Some(cache), &key("dev"), NOW, &log, || {
+                started_tx.send(()).unwrap();
+                release_rx.recv().unwrap();
+                Ok(first.clone())
+            })
+            .unwrap()
+        });
+        started_rx.recv().unwrap();
+        let b = s.spawn(|| {
+            let log = Log::capture(true);
+            let got = cache::get_or_fetch(Some(cache), &key("dev"), NOW, &log, || {
+                panic!("fetched while another run was fetching the same key")
+            })
+            .unwrap();
+            (got, log.lines().join("\n"))
+        });
+        // Give b the time to reach the lock before a finishes (not needed to pass).
+        std::thread::sleep(StdDuration::from_millis(200));
+        release_tx.send(()).unwrap();
+        assert_eq!(&a.join().unwrap(), first);
+        let (got, lines) = b.join().unwrap();
+        assert_eq!(got.access_key_id, first.access_key_id);
+        assert!(lines.contains("after waiting"), "{lines}");
+    });
+}
+
+#[test]
+fn extreme_expiry_never_panics() {
+    // In UTC this is year 10000, which `to_offset(UTC)` cannot represent and panics on.
+    let far = datetime!(9999-12-31 23:00:00 -5);
+    let tmp = tempdir();
+    let cache = Cache::open(tmp.path()).unwrap();
+    cache.put(&key("dev"), &creds(Some(far))).unwrap();
+    let got = cache.get(&key("dev"), NOW).unwrap().unwrap();
+    assert_eq!(got.expiry, Some(far));
+    // Close to it: ignored as expiring, and the message names the time.
+    let err = cache
+        .get(&key("dev"), datetime!(9999-12-31 22:50:00 -5))
+        .unwrap_err();
+    assert!(matches!(err, CacheError::Expiring { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("9999-12-31T23:00:00-05:00"),
+        "{err}"
+    );
+    // Through get_or_fetch, whose debug lines show the expiry: a miss that caches, then a hit.
+    let log = Log::capture(true);
+    for k in ["a", "a"] {
+        let c =
+            cache::get_or_fetch(Some(&cache), &key(k), NOW, &log, || Ok(creds(Some(far)))).unwrap();
+        assert_eq!(c.expiry, Some(far));
+    }
+    let lines = log.lines().join("\n");
+    assert!(lines.contains("cache hit"), "{lines}");
+}
+
+#[test]
 fn get_or_fetch_misses_then_hits() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let cache = Cache::open(tmp.path()).unwrap();
     let log = Log::capture(true);
     let fresh = creds(Some(NOW + Duration::hours(1)));
@@ -436,11 +682,11 @@ fn get_or_fetch_without_cache_errors_and_unsafe_entries() {
     assert_eq!(mode(&path), 0o600);
 
     // Credentials too close to expiry, or with none, are not written.
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let cache = Cache::open(tmp.path()).unwrap();
     for exp in [Some(NOW + Duration::minutes(14)), None] {
         cache::get_or_fetch(Some(&cache), &key("dev"), NOW, &log, || Ok(creds(exp))).unwrap();
-        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+        assert_eq!(json_entries(tmp.path()), 0);
     }
 }
 
@@ -510,7 +756,7 @@ fn assert_settled(dir: &Path) {
 
 #[test]
 fn concurrent_threads_never_see_a_torn_entry() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let dir = tmp.path().join("cache");
     let barrier = std::sync::Barrier::new(WORKERS);
     std::thread::scope(|s| {
@@ -527,7 +773,7 @@ fn concurrent_threads_never_see_a_torn_entry() {
 
 #[test]
 fn concurrent_processes_never_see_a_torn_entry() {
-    let tmp = tempfile::tempdir().unwrap();
+    let tmp = tempdir();
     let dir = tmp.path().join("cache");
     let exe = std::env::current_exe().unwrap();
     // Start together: each child waits for the same wall-clock moment.

@@ -5,10 +5,14 @@
 //! One JSON file per [`CacheKey`], named by the SHA-256 of everything that made the credentials,
 //! so profiles never share an entry and file names reveal nothing. The file holds the secret, so:
 //! the folder must be ours and closed to group and others (0700), entries are created 0600, and
-//! anything else found there is not trusted. Writers fill a uniquely named temp file in the same
-//! folder and `rename` it over the entry: readers in other processes see the old file or the new
-//! one, never half of one. Every cache problem is a [`CacheError`] the caller logs and carries on
-//! without the cache; none stops a token from being minted.
+//! anything else found there is not trusted: an existing folder open to group or others is refused,
+//! never chmodded (it may be someone's home), and entries are opened without following symlinks.
+//! Writers fill a uniquely named temp file in the same folder and `rename` it over the entry:
+//! readers in other processes see the old file or the new one, never half of one. Runs that miss
+//! the same entry at once take `<hash>.lock` (an empty 0600 file next to the entry, left in place:
+//! deleting a lock file someone may be waiting on would let two runs hold it), so one fetches and
+//! the others read its entry; other keys never wait. Every cache problem is a [`CacheError`] the
+//! caller logs and carries on without the cache; none stops a token from being minted.
 
 use std::fmt;
 use std::fs::{self, DirBuilder, File, OpenOptions};
@@ -38,31 +42,59 @@ const MAX_ENTRY: u64 = 64 * 1024;
 
 /// Where the cache lives: `--cache-dir` > `EKS_TOKEN_CACHE_DIR` > `$XDG_CACHE_HOME/eks-token` >
 /// `~/.cache/eks-token`; `None` (no cache) with `--no-cache`, `EKS_TOKEN_NO_CACHE=1`, or when no
-/// folder can be found. XDG_CACHE_HOME and HOME count only when absolute (the XDG spec ignores
-/// relative ones; a relative HOME would scatter secrets into the working folder).
+/// folder can be found. Every one counts only when absolute: the XDG spec ignores a relative
+/// XDG_CACHE_HOME, and a relative HOME, flag or variable would put secrets in whatever folder
+/// kubectl runs in. A relative flag or variable turns the cache off (it does not fall back to
+/// another folder); [`cache_dir_problem`] says why, for a warning.
 pub fn cache_dir(flag: Option<&str>, no_cache: bool, env: &Env) -> Option<PathBuf> {
+    resolve_dir(flag, no_cache, env).unwrap_or(None)
+}
+
+/// Why [`cache_dir`] turned the cache off although the user named a folder (a relative
+/// `--cache-dir` or `EKS_TOKEN_CACHE_DIR`): one line to show as a warning. `None` otherwise.
+pub fn cache_dir_problem(flag: Option<&str>, no_cache: bool, env: &Env) -> Option<String> {
+    resolve_dir(flag, no_cache, env).err()
+}
+
+fn resolve_dir(
+    flag: Option<&str>,
+    no_cache: bool,
+    env: &Env,
+) -> std::result::Result<Option<PathBuf>, String> {
     let off = env
         .get("EKS_TOKEN_NO_CACHE")
         .is_some_and(|v| v == "1" || v.eq_ignore_ascii_case("true"));
     if no_cache || off {
-        return None;
+        return Ok(None);
     }
-    if let Some(dir) = flag
-        .filter(|f| !f.is_empty())
-        .or_else(|| env.get("EKS_TOKEN_CACHE_DIR"))
-    {
-        return Some(PathBuf::from(dir));
+    let named = match flag.filter(|f| !f.is_empty()) {
+        Some(f) => Some(("--cache-dir", f)),
+        None => env
+            .get("EKS_TOKEN_CACHE_DIR")
+            .map(|v| ("EKS_TOKEN_CACHE_DIR", v)),
+    };
+    if let Some((from, dir)) = named {
+        let dir = PathBuf::from(dir);
+        if !dir.is_absolute() {
+            return Err(format!(
+                "credential cache off: {from} {} is a relative path, which would put credentials \
+                 in the folder kubectl runs in; give an absolute path",
+                dir.display()
+            ));
+        }
+        return Ok(Some(dir));
     }
     if let Some(xdg) = env
         .get("XDG_CACHE_HOME")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
     {
-        return Some(xdg.join("eks-token"));
+        return Ok(Some(xdg.join("eks-token")));
     }
-    env.home()
+    Ok(env
+        .home()
         .filter(|h| h.is_absolute())
-        .map(|h| h.join(".cache").join("eks-token"))
+        .map(|h| h.join(".cache").join("eks-token")))
 }
 
 /// What identifies a cache entry: the SHA-256 (hex) of the format version and the ordered
@@ -173,21 +205,16 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// Creates `dir` (0700, with any missing parents) or checks the existing one: it must be a
-    /// folder owned by us, not writable by group or others. Our own folder that group or others
-    /// may only read or enter is closed to 0700; one they may write to is refused, since they
-    /// could have swapped entries.
+    /// Creates `dir` (0700, with any missing parents, as the XDG spec asks) or checks the existing
+    /// one: it must be a folder owned by us and closed to group and others. An existing folder is
+    /// never chmodded: it may be a folder the user named for something else, even their home.
     pub fn open(dir: impl Into<PathBuf>) -> std::result::Result<Cache, CacheError> {
         let dir = dir.into();
         let io_err = |e: io::Error| CacheError::Io {
             path: dir.clone(),
             why: e.to_string(),
         };
-        DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&dir)
-            .map_err(io_err)?;
+        let created = create_dir(&dir).map_err(io_err)?;
         let meta = fs::metadata(&dir).map_err(io_err)?;
         let not_private = |why: String| CacheError::NotPrivate {
             path: dir.clone(),
@@ -206,14 +233,22 @@ impl Cache {
             )));
         }
         let mode = meta.mode() & 0o777;
-        if mode & 0o022 != 0 {
+        if created {
+            // Ours since just now; the umask may have left it without our own bits.
+            if mode != 0o700 {
+                fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).map_err(io_err)?;
+            }
+        } else if mode & 0o077 != 0 {
+            let may = if mode & 0o022 != 0 {
+                "write to"
+            } else {
+                "read"
+            };
             return Err(not_private(format!(
-                "group or others may write to it (mode {mode:o}); run `chmod 700 {}`",
+                "group or others may {may} it (mode {mode:o}); run `chmod 700 {}` if it holds \
+                 only this cache, or pick another with --cache-dir or EKS_TOKEN_CACHE_DIR",
                 dir.display()
             )));
-        }
-        if mode & 0o077 != 0 {
-            fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).map_err(io_err)?;
         }
         Ok(Cache { dir })
     }
@@ -240,17 +275,26 @@ impl Cache {
             path: path.clone(),
             why: e.to_string(),
         };
-        let file = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_err(e)),
-        };
-        // Checked on the open file, so it is the file we read that passed.
-        let meta = file.metadata().map_err(io_err)?;
         let invalid = |why: String| CacheError::Invalid {
             path: path.clone(),
             why,
         };
+        // Not through a symlink: we never make one, so one here points at a file that is not
+        // this entry, however valid it looks.
+        let file = match OpenOptions::new()
+            .read(true)
+            .custom_flags(O_NOFOLLOW)
+            .open(&path)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(_) if is_symlink(&path) => {
+                return Err(invalid("a symbolic link, not an entry we wrote".into()))
+            }
+            Err(e) => return Err(io_err(e)),
+        };
+        // Checked on the open file, so it is the file we read that passed.
+        let meta = file.metadata().map_err(io_err)?;
         if !meta.is_file() || meta.len() > MAX_ENTRY {
             return Err(invalid(format!(
                 "not a regular file under {MAX_ENTRY} bytes"
@@ -335,13 +379,8 @@ impl Cache {
             path: p.to_path_buf(),
             why: e.to_string(),
         };
-        // create_new: never write through a file or link someone else put there.
-        let written = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)
-            .and_then(|mut f| f.write_all(&bytes))
+        // rename replaces a symlink at `path` itself, never the file it points to.
+        let written = write_new(&tmp, &bytes)
             .map_err(|e| io_err(&tmp, e))
             .and_then(|()| fs::rename(&tmp, &path).map_err(|e| io_err(&path, e)));
         if written.is_err() {
@@ -366,9 +405,10 @@ pub fn get_or_fetch(
         return Ok(c);
     }
     // Twenty kubectl processes missing at once should make one STS call (and ask for one MFA
-    // code), not twenty: the first takes the folder's lock, the others wait and then find its
-    // entry. The lock is advisory and only an optimisation: without it we just fetch.
-    let _lock = cache.lock(log);
+    // code), not twenty: the first takes the key's lock, the others wait and then find its
+    // entry. Per key, so a run for another profile never waits behind this one's MFA prompt.
+    // The lock is advisory and only an optimisation: without it we just fetch.
+    let _lock = cache.lock(key, log);
     if _lock.is_some() {
         // Quietly: whatever was wrong with the entry was reported above.
         if let Ok(Some(c)) = cache.get(key, now) {
@@ -430,21 +470,63 @@ fn lookup(cache: &Cache, key: &CacheKey, now: OffsetDateTime, log: &Log) -> Opti
 const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl Cache {
-    /// An exclusive `flock` on the cache folder itself (no lock file to leave behind), held
-    /// until the returned handle is dropped; `None` after `LOCK_WAIT` or on any error.
-    fn lock(&self, log: &Log) -> Option<std::fs::File> {
-        let dir = std::fs::File::open(&self.dir).ok()?;
-        let deadline = std::time::Instant::now() + LOCK_WAIT;
+    /// The lock file for `key`: next to its entry, so keys never share one.
+    pub fn lock_path(&self, key: &CacheKey) -> PathBuf {
+        self.dir.join(format!("{}.lock", key.hash))
+    }
+
+    /// An exclusive `flock` on `key`'s lock file, held until the returned handle is dropped;
+    /// `None` after `LOCK_WAIT`, or when the lock file cannot be used (a symlink, not a regular
+    /// file, not ours): then the caller just fetches.
+    fn lock(&self, key: &CacheKey, log: &Log) -> Option<File> {
+        let path = self.lock_path(key);
+        let without = |why: &dyn fmt::Display| {
+            log.debug(format_args!(
+                "credential cache lock {}: {why}; fetching without it",
+                path.display()
+            ));
+        };
+        // No truncation (someone may hold it) and no following a symlink someone put there.
+        let file = match OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(O_NOFOLLOW)
+            .open(&path)
+        {
+            Ok(f) => f,
+            Err(e) => {
+                without(&e);
+                return None;
+            }
+        };
+        match file.metadata() {
+            Ok(m) if m.is_file() && m.uid() == euid() => {}
+            Ok(_) => {
+                without(&"not a regular file of ours");
+                return None;
+            }
+            Err(e) => {
+                without(&e);
+                return None;
+            }
+        }
+        let deadline = std::time::Instant::now().checked_add(LOCK_WAIT);
         loop {
-            match dir.try_lock() {
-                Ok(()) => return Some(dir),
-                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+            match file.try_lock() {
+                Ok(()) => return Some(file),
+                Err(std::fs::TryLockError::WouldBlock)
+                    if deadline.is_some_and(|d| std::time::Instant::now() < d) =>
+                {
                     std::thread::sleep(std::time::Duration::from_millis(20));
                 }
-                Err(_) => {
-                    log.debug(
-                        "credential cache: another run holds the lock too long; fetching anyway",
-                    );
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    without(&"another run holds it too long");
+                    return None;
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    without(&e);
                     return None;
                 }
             }
@@ -496,10 +578,91 @@ pub fn report(log: &Log, e: &CacheError) {
     }
 }
 
-/// RFC 3339 in UTC: one form in the files whatever offset the source used.
+/// RFC 3339 in UTC: one form in the files whatever offset the source used. A time whose UTC
+/// form is past year 9999 (9999-12-31T23:00-05:00) keeps its offset rather than panic.
 fn rfc3339(t: OffsetDateTime) -> String {
-    crate::timestamp::rfc3339(t.to_offset(UtcOffset::UTC))
+    crate::timestamp::rfc3339(t.checked_to_offset(UtcOffset::UTC).unwrap_or(t))
 }
+
+/// Creates `dir`, and its missing parents, 0700; `true` when `dir` itself is new (so ours to
+/// chmod), `false` when it was there already, even if another run made it a moment ago.
+fn create_dir(dir: &Path) -> io::Result<bool> {
+    let mut builder = DirBuilder::new();
+    builder.mode(0o700);
+    match builder.create(dir) {
+        Ok(()) => return Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    if let Some(parent) = dir.parent() {
+        builder.recursive(true).create(parent)?;
+    }
+    match DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Writes `bytes` to a new 0600 file at `path`. `create_new` (O_EXCL) never opens an existing
+/// file, nor follows a symlink, someone else put at that name.
+fn write_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(bytes))
+}
+
+fn is_symlink(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+/// open(2)'s flag to fail rather than follow a symlink as the last part of the path. Its value
+/// differs between systems and std does not export it; the libc crate would be a dependency for
+/// one constant. Values from each system's <fcntl.h>.
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    any(
+        target_arch = "arm",
+        target_arch = "aarch64",
+        target_arch = "powerpc",
+        target_arch = "powerpc64",
+        target_arch = "m68k"
+    )
+))]
+const O_NOFOLLOW: i32 = 0o100000;
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    not(any(
+        target_arch = "arm",
+        target_arch = "aarch64",
+        target_arch = "powerpc",
+        target_arch = "powerpc64",
+        target_arch = "m68k"
+    ))
+))]
+const O_NOFOLLOW: i32 = 0o400000;
+#[cfg(any(
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+))]
+const O_NOFOLLOW: i32 = 0x100;
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_vendor = "apple",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "dragonfly"
+)))]
+compile_error!("credential cache: add this system's O_NOFOLLOW value from its <fcntl.h>");
 
 /// A temp file name part no other writer uses: pid for other processes, a counter for other
 /// threads, the clock for a pid reused after a crash left a file behind.
@@ -543,6 +706,53 @@ mod tests {
             CacheKey::new([("a".to_string(), "b")])
         );
         assert_eq!(CacheKey::new([("a", "b")]).hash().len(), 64);
+    }
+
+    #[test]
+    fn temp_files_are_never_written_through_what_is_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        fs::write(&target, "theirs").unwrap();
+        let link = dir.path().join(".x.tmp");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let dangling = dir.path().join(".y.tmp");
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), &dangling).unwrap();
+        for p in [&link, &dangling, &target] {
+            let err = write_new(p, b"secret").unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::AlreadyExists, "{}", p.display());
+        }
+        assert_eq!(fs::read_to_string(&target).unwrap(), "theirs");
+        assert!(!dir.path().join("nowhere").exists());
+    }
+
+    #[test]
+    fn o_nofollow_refuses_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target");
+        fs::write(&target, "x").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        let open = |p: &Path| {
+            OpenOptions::new()
+                .read(true)
+                .custom_flags(O_NOFOLLOW)
+                .open(p)
+        };
+        assert!(open(&target).is_ok());
+        assert!(open(&link).is_err());
+    }
+
+    #[test]
+    fn rfc3339_never_panics_past_year_9999_in_utc() {
+        use time::macros::datetime;
+        assert_eq!(
+            rfc3339(datetime!(9999-12-31 23:00 -5)),
+            "9999-12-31T23:00:00-05:00"
+        );
+        assert_eq!(
+            rfc3339(datetime!(2024-05-01 12:00 +2)),
+            "2024-05-01T10:00:00Z"
+        );
     }
 
     #[test]
