@@ -66,6 +66,11 @@ pub fn run(args: &[String], world: &World) -> Result<String> {
         "cluster {} (from {})",
         settings.cluster.value, settings.cluster.origin
     ));
+    if let Some(why) =
+        credentials::cache::cache_dir_problem(flags.cache_dir.as_deref(), flags.no_cache, world.env)
+    {
+        world.log.warn(why);
+    }
     let cache = credentials::cache::LazyCache::new(credentials::cache::cache_dir(
         flags.cache_dir.as_deref(),
         flags.no_cache,

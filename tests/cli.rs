@@ -467,3 +467,46 @@ fn a_broken_access_key_id_is_refused_before_it_reaches_a_url() {
         "{err}"
     );
 }
+
+/// An expiry at the edge of the calendar (9999-12-31T23:00:00-05:00 is past year 9999 in UTC)
+/// from a credential source is clamped, cached and printed without a crash.
+#[test]
+fn an_expiry_at_the_end_of_time_does_not_crash() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = home_with("", "");
+    let script = home.path().join("p.sh");
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho '{\"Version\":1,\"AccessKeyId\":\"ASIAEDGE\",\"SecretAccessKey\":\"s3cr3t-in-file\",\
+         \"SessionToken\":\"tok-in-file\",\"Expiration\":\"9999-12-31T23:00:00-05:00\"}'\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        home.path().join(".aws/config"),
+        format!("[profile p]\ncredential_process = {}\n", script.display()),
+    )
+    .unwrap();
+    for _ in 0..2 {
+        let r = run(
+            home.path(),
+            &[],
+            &[
+                "-c",
+                "c",
+                "--region",
+                "us-east-1",
+                "--profile",
+                "p",
+                "--debug",
+            ],
+        );
+        let v = r.json();
+        let exp = v["status"]["expirationTimestamp"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(exp.ends_with('Z') && exp.len() == 20, "{exp}");
+        assert_no_secret(&r.stderr());
+    }
+}
