@@ -1,5 +1,6 @@
-//! Diagnostics on stderr: warnings always, `--debug` lines when asked. Callers pass what they log already stripped of secrets (an
-//! access key id is fine; a secret key, session token or MFA code never is); tests capture it.
+//! Diagnostics on stderr: warnings always, `--debug` lines when asked. Callers pass what they
+//! log already stripped of secrets (an access key id is fine; a secret key, session token or
+//! MFA code never is); tests capture it.
 
 use std::cell::RefCell;
 use std::fmt::Display;
