@@ -62,6 +62,9 @@ pub fn run(args: &[String], world: &World) -> Result<String> {
     }
     let profiles = profile::load(world.env, world.fs)?;
     let settings = settings::resolve(&flags, &exec, world.env, &profiles)?;
+    for w in &settings.warnings {
+        world.log.warn(w);
+    }
     world.log.debug(format_args!(
         "cluster {} (from {})",
         settings.cluster.value, settings.cluster.origin

@@ -74,6 +74,8 @@ pub struct Settings {
     pub api_version: ApiVersion,
     pub interactive: Option<bool>,
     pub debug: bool,
+    /// Things the user should know, for stderr.
+    pub warnings: Vec<String>,
 }
 
 impl Settings {
@@ -160,9 +162,24 @@ pub fn resolve(
         })?;
     validate_cluster(&cluster).map_err(|e| usage_if_flag(&cluster.origin, e))?;
 
+    // A kubeconfig shared between laptops and CI names profiles a CI runner does not have:
+    // there the cluster's profile is only a hint, and the profile is chosen as if the cluster
+    // had named none. A profile from a flag or the environment must exist (checked later).
+    let mut warnings = Vec::new();
+    let cluster_profile = cfg.profile.clone().filter(|name| {
+        let known = profiles.profiles.contains_key(name);
+        if !known {
+            warnings.push(format!(
+                "profile '{name}' (from the cluster's exec extension) is not in {}; choosing the \
+                 profile as if the cluster named none",
+                profiles.describe_files()
+            ));
+        }
+        known
+    });
     let profile = first([
         (flags.profile.clone(), Origin::Flag("--profile")),
-        (cfg.profile.clone(), Origin::ClusterConfig("profile")),
+        (cluster_profile, Origin::ClusterConfig("profile")),
         env_value(env, "AWS_PROFILE"),
         env_value(env, "AWS_DEFAULT_PROFILE"),
     ])
@@ -234,6 +251,7 @@ pub fn resolve(
             || env
                 .get("EKS_TOKEN_DEBUG")
                 .is_some_and(|v| v != "0" && v != "false"),
+        warnings,
     })
 }
 

@@ -409,7 +409,7 @@ fn help_and_version() {
 /// A kubeconfig shared with CI names a profile the runner lacks: its own credentials are used,
 /// with a warning. A profile typed on the command line must exist.
 #[test]
-fn a_missing_cluster_profile_falls_back_to_the_default_chain() {
+fn a_missing_cluster_profile_is_only_a_hint() {
     let home = tempfile::tempdir().unwrap();
     let info = r#"{"apiVersion":"client.authentication.k8s.io/v1","spec":{"cluster":{"config":{"clusterName":"prod","profile":"prod-admin","region":"us-east-1"}}}}"#;
     let r = run(
@@ -420,8 +420,25 @@ fn a_missing_cluster_profile_falls_back_to_the_default_chain() {
     verify(&r.token(), "prod", AKID, SECRET);
     assert!(
         r.stderr().contains("profile 'prod-admin'")
-            && r.stderr().contains("default credential chain")
+            && r.stderr().contains("as if the cluster named none")
     );
+    // The profile is then chosen as usual: AWS_PROFILE, else default (with its keys).
+    let home2 = home_with(
+        "[profile ci]\nregion = eu-west-1\n",
+        "[ci]\naws_access_key_id = AKIACI\naws_secret_access_key = cisecret\n",
+    );
+    let r = run(
+        home2.path(),
+        &[("KUBERNETES_EXEC_INFO", info), ("AWS_PROFILE", "ci")],
+        &[],
+    );
+    verify(&r.token(), "prod", "AKIACI", "cisecret");
+    let home3 = home_with(
+        "",
+        "[default]\naws_access_key_id = AKIADEF\naws_secret_access_key = defsecret\n",
+    );
+    let r = run(home3.path(), &[("KUBERNETES_EXEC_INFO", info)], &[]);
+    verify(&r.token(), "prod", "AKIADEF", "defsecret");
     let r = run(
         home.path(),
         &[ENV_KEYS, &[("KUBERNETES_EXEC_INFO", info)]].concat(),

@@ -136,23 +136,7 @@ pub fn default_chain(settings: &Settings, cx: &Context) -> Result<Credentials> {
     let mut searched = Vec::new();
     let name = &settings.profile.value;
     let profile = cx.profiles.profiles.get(name);
-    // A kubeconfig shared between laptops and CI names profiles the CI runner does not have:
-    // there the cluster's profile is a hint, and the runner's own credentials (environment,
-    // IRSA, instance role) are used, with a warning. A profile from a flag or AWS_PROFILE
-    // must exist.
-    let from_cluster = matches!(
-        settings.profile.origin,
-        crate::settings::Origin::ClusterConfig(_)
-    );
-    let hint_only = from_cluster && profile.is_none();
-    if hint_only {
-        cx.log.warn(format_args!(
-            "profile '{name}' (from the cluster's exec extension) is not in {}; using the default \
-             credential chain",
-            cx.profiles.describe_files()
-        ));
-    }
-    if settings.profile_is_explicit() && !hint_only {
+    if settings.profile_is_explicit() {
         cx.log.debug(format_args!(
             "environment keys skipped: profile '{}' was chosen by {}",
             settings.profile.value, settings.profile.origin
@@ -186,7 +170,7 @@ pub fn default_chain(settings: &Settings, cx: &Context) -> Result<Credentials> {
                 "profile '{name}' holds no credential settings"
             ));
         }
-        None if settings.profile.origin != crate::settings::Origin::Default && !hint_only => {
+        None if settings.profile.origin != crate::settings::Origin::Default => {
             return Err(Error::Profile {
                 profile: name.clone(),
                 why: format!(
