@@ -232,6 +232,20 @@ pub fn resolve(
             Origin::ClusterConfig("sessionName"),
         ),
     ]);
+    if let Some(n) = &session_name {
+        // STS's rule for RoleSessionName: [\w+=,.@-]{2,64}.
+        let ok = (2..=64).contains(&n.value.len())
+            && n.value
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_+=,.@-".contains(&b));
+        if !ok {
+            let e = Error::invalid(
+                format!("session name from {}", n.origin),
+                "must be 2 to 64 letters, digits or any of _+=,.@-",
+            );
+            return Err(usage_if_flag(&n.origin, e));
+        }
+    }
     let external_id = first([
         (flags.external_id.clone(), Origin::Flag("--external-id")),
         (cfg.external_id.clone(), Origin::ClusterConfig("externalId")),

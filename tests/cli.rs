@@ -325,6 +325,20 @@ fn bad_input_fails_cleanly() {
     )
     .failed(1);
     assert!(err.contains("AWS_REGION"), "{err}");
+    let err = run(
+        h,
+        ENV_KEYS,
+        &[
+            "-c",
+            "c",
+            "-r",
+            "arn:aws:iam::1:role/r",
+            "--session-name",
+            "a b",
+        ],
+    )
+    .failed(2);
+    assert!(err.contains("session name"), "{err}");
     // Usage errors exit 2 with a hint.
     let err = run(h, ENV_KEYS, &["--bogus"]).failed(2);
     assert!(err.contains("--help"), "{err}");
