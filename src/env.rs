@@ -54,6 +54,16 @@ impl Env {
         self.vars.remove(name);
     }
 
+    /// Every set variable whose name starts with `prefix`, as sorted `NAME=value` lines (for
+    /// fingerprints: never shown).
+    pub fn with_prefix(&self, prefix: &str) -> String {
+        self.vars
+            .iter()
+            .filter(|(k, v)| k.starts_with(prefix) && !v.is_empty())
+            .map(|(k, v)| format!("{k}={v}\n"))
+            .collect()
+    }
+
     /// The home folder: `HOME`, falling back to `USERPROFILE` (as the SDKs do on Linux too).
     pub fn home(&self) -> Option<PathBuf> {
         self.first(&["HOME", "USERPROFILE"])

@@ -541,3 +541,53 @@ fn an_expiry_at_the_end_of_time_does_not_crash() {
         assert_no_secret(&r.stderr());
     }
 }
+
+/// Two setups with the same profile name and command (a helper that reads its own config, as
+/// `aws configure export-credentials` does) never share a cache entry.
+#[test]
+fn credential_process_entries_are_per_config_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = tempfile::tempdir().unwrap();
+    let script = home.path().join("export.sh");
+    let exp = (OffsetDateTime::now_utc() + time::Duration::hours(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nid=$(sed -n 's/^# customer //p' \"$AWS_CONFIG_FILE\")\n\
+             echo \"{{\\\"Version\\\":1,\\\"AccessKeyId\\\":\\\"ASIA$id\\\",\\\"SecretAccessKey\\\":\\\"s3cr3t-in-file\\\",\
+             \\\"SessionToken\\\":\\\"tok-in-file\\\",\\\"Expiration\\\":\\\"{exp}\\\"}}\"\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut akids = Vec::new();
+    for customer in ["CUSTA", "CUSTB"] {
+        let config = home.path().join(format!("{customer}.config"));
+        std::fs::write(
+            &config,
+            format!(
+                "# customer {customer}\n[default]\ncredential_process = {}\n",
+                script.display()
+            ),
+        )
+        .unwrap();
+        let cfg = config.display().to_string();
+        let r = run(
+            home.path(),
+            &[("AWS_CONFIG_FILE", cfg.as_str())],
+            &["-c", "c", "--region", "us-east-1"],
+        );
+        let d = token::decode(&r.token()).unwrap();
+        akids.push(
+            d.param("X-Amz-Credential")
+                .unwrap()
+                .split('/')
+                .next()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    assert_eq!(akids, ["ASIACUSTA", "ASIACUSTB"]);
+}

@@ -286,10 +286,29 @@ fn run_chain(chain: &Chain, cx: &Context) -> Result<Credentials> {
         }
         Base::Sso { profile } => sso(profile, cx)?,
         Base::Process { profile, command } => {
+            // What the helper may read besides its command line: the files it was configured
+            // in (`aws configure export-credentials` reads them), the profile's settings, and
+            // the AWS_* environment. Two setups with the same profile name and command must not
+            // share an entry.
+            let files = cx.profiles.describe_files();
+            let section = cx
+                .profiles
+                .profiles
+                .get(profile)
+                .map(|p| {
+                    p.keys()
+                        .map(|k| format!("{k}={}", p.get(k).unwrap_or_default()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+                .join("\n");
+            let aws_env = cx.env.with_prefix("AWS_");
+            let context = fingerprint([files.as_bytes(), section.as_bytes(), aws_env.as_bytes()]);
             let parts = [
                 ("kind", "process"),
                 ("profile", profile.as_str()),
                 ("command", command.as_str()),
+                ("context", context.as_str()),
             ];
             cached(cx, &parts, || {
                 process::resolve(profile, command, process::DEFAULT_TIMEOUT, cx.now)
@@ -449,15 +468,19 @@ fn sso(profile: &str, cx: &Context) -> Result<Credentials> {
     let get = |k: &str| p.get(k).unwrap_or_default();
     // Keyed by the SSO login itself (the CLI's token cache file): after `aws sso logout` or a
     // new login, cached role credentials are not reused.
-    let login = match (sso::session_of(p, cx.profiles), cx.env.home()) {
+    // Only whether the login exists: its contents change on every token refresh, which must
+    // not orphan the entry; its absence (after `aws sso logout`) must.
+    let logged_in = match (sso::session_of(p, cx.profiles), cx.env.home()) {
         (Ok(Some(session)), Some(home)) => {
-            file_fingerprint(cx, &[sso::cache_path(&home, session.cache_key()).as_path()])
+            let path = sso::cache_path(&home, session.cache_key());
+            cx.fs.read_to_string(&path).ok().flatten().is_some()
         }
-        _ => String::new(),
+        _ => false,
     };
+    let login = if logged_in { "present" } else { "absent" };
     let parts = [
         ("kind", "sso"),
-        ("login", login.as_str()),
+        ("login", login),
         ("profile", profile),
         ("sso_session", get("sso_session")),
         ("sso_start_url", get("sso_start_url")),
