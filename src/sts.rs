@@ -335,11 +335,16 @@ fn read_credentials(xml: &str, op: &str, source: &str) -> Result<Credentials> {
     let expiry = OffsetDateTime::parse(&expiration, &Rfc3339).map_err(|_| {
         Error::credentials(
             op,
-            format!("the STS answer has an unreadable Expiration '{expiration}'"),
+            format!(
+                "the STS answer has an unreadable Expiration '{}'",
+                crate::credentials::container::clean(&expiration)
+            ),
         )
     })?;
     let source = match xml_text(xml, &["AssumedRoleUser", "Arn"]) {
-        Some(arn) if !arn.is_empty() => format!("{source} as {arn}"),
+        Some(arn) if !arn.is_empty() => {
+            format!("{source} as {}", crate::credentials::container::clean(&arn))
+        }
         _ => source.to_string(),
     };
     Ok(Credentials {

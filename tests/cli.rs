@@ -591,3 +591,35 @@ fn credential_process_entries_are_per_config_file() {
     }
     assert_eq!(akids, ["ASIACUSTA", "ASIACUSTB"]);
 }
+
+/// Credentials that expire within two minutes cannot back a token kubectl would hold: refused.
+#[test]
+fn credentials_about_to_expire_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = home_with("", "");
+    let script = home.path().join("p.sh");
+    let exp = (OffsetDateTime::now_utc() + time::Duration::seconds(30))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho '{{\"Version\":1,\"AccessKeyId\":\"ASIASOON\",\"SecretAccessKey\":\"s3cr3t-in-file\",\
+             \"SessionToken\":\"tok-in-file\",\"Expiration\":\"{exp}\"}}'\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        home.path().join(".aws/config"),
+        format!("[profile p]\ncredential_process = {}\n", script.display()),
+    )
+    .unwrap();
+    let err = run(
+        home.path(),
+        &[],
+        &["-c", "c", "--region", "us-east-1", "--profile", "p"],
+    )
+    .failed(1);
+    assert!(err.contains("too soon to sign a token"), "{err}");
+}

@@ -542,7 +542,7 @@ fn role_arn_flag_on_environment_keys() {
             "--role-arn",
             &role("moto-b-x"),
             "--session-name",
-            "s",
+            "s1",
             "--external-id",
             "ext-7",
             "--token-only",
@@ -551,7 +551,7 @@ fn role_arn_flag_on_environment_keys() {
     );
     let tok = r.token();
     let session = moto.session_for_role(&role("moto-b-x"));
-    assert_eq!(session["session_name"], "s");
+    assert_eq!(session["session_name"], "s1");
     assert_eq!(session["external_id"], "ext-7");
     let d = assert_signed_by_session(&tok, "prod", &session);
     assert!(d
@@ -767,7 +767,7 @@ fn token_url_replays_as_get_caller_identity() {
             "--role-arn",
             &role("moto-g-replay"),
             "--session-name",
-            "g",
+            "g1",
             "--no-cache",
         ],
     );
@@ -792,25 +792,22 @@ fn token_url_replays_as_get_caller_identity() {
 #[test]
 fn sts_validation_error_is_one_line() {
     let Some(moto) = shared_moto() else { return };
-    let home = tempfile::tempdir().unwrap();
+    // A session name too long for STS, from a profile (a flag's is checked before any call).
     let long = "s".repeat(65);
+    let home = home_with(
+        &format!(
+            "[profile h]\nrole_arn = {}\nsource_profile = base\nrole_session_name = {long}\n",
+            role("moto-h-x")
+        ),
+        &base_credentials(),
+    );
     let r = run(
         home.path(),
         &[
-            ("AWS_ACCESS_KEY_ID", AKID),
-            ("AWS_SECRET_ACCESS_KEY", SECRET),
             ("AWS_REGION", "us-west-2"),
             ("AWS_ENDPOINT_URL_STS", &moto.url()),
         ],
-        &[
-            "-c",
-            "demo",
-            "--role-arn",
-            &role("moto-h-x"),
-            "--session-name",
-            &long,
-            "--no-cache",
-        ],
+        &["-c", "demo", "--profile", "h", "--no-cache"],
     );
     let err = r.failed();
     assert!(err.contains("ValidationError"), "{err}");

@@ -83,7 +83,7 @@ fn cached(
 /// Credentials for the token: the chain's, with the command line's or cluster config's role
 /// (`--role-arn`, `roleArn`) assumed on top.
 pub fn resolve(settings: &Settings, cx: &Context) -> Result<Credentials> {
-    let base = plausible(default_chain(settings, cx)?)?;
+    let base = plausible(default_chain(settings, cx)?, cx.now)?;
     let Some(role) = &settings.role_arn else {
         return Ok(base);
     };
@@ -104,22 +104,35 @@ pub fn resolve(settings: &Settings, cx: &Context) -> Result<Credentials> {
             Ok(forwarded_session_name(&me.arn).unwrap_or_else(|| default_session_name(cx.env)))
         };
         return assume_as(&base, &step, "(forwarded from the caller)", forwarded, cx)
-            .and_then(plausible);
+            .and_then(|c| plausible(c, cx.now));
     }
-    assume(&base, &step, cx).and_then(plausible)
+    assume(&base, &step, cx).and_then(|c| plausible(c, cx.now))
 }
 
 /// An access key id is one printable word (AWS's are letters and digits): a newline from a
 /// continuation line, a space or a stray quote means a broken file, said so before it reaches
 /// a URL or a log line.
-fn plausible(c: Credentials) -> Result<Credentials> {
+fn plausible(c: Credentials, now: OffsetDateTime) -> Result<Credentials> {
+    // A token signed with credentials about to expire would be refused by STS before kubectl
+    // refreshes it (its expirationTimestamp would already be past).
+    if let Some(expiry) = c.expiry {
+        if expiry < now.saturating_add(time::Duration::minutes(2)) {
+            return Err(Error::credentials(
+                c.source.clone(),
+                format!(
+                    "the credentials expire at {}, too soon to sign a token; refresh them",
+                    crate::timestamp::rfc3339_seconds(expiry)
+                ),
+            ));
+        }
+    }
     let id = &c.access_key_id;
     let ok = |b: u8| b.is_ascii_graphic() && b != b'"' && b != b'\'';
     if id.is_empty() || id.len() > 128 || !id.bytes().all(ok) {
         return Err(Error::credentials(
             c.source.clone(),
             "the access key id holds spaces, quotes or line breaks (a continuation line or stray \
-             quote in the file?)",
+             quote in a file, or a mangled variable?)",
         ));
     }
     Ok(c)
