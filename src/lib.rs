@@ -107,7 +107,7 @@ pub fn run(args: &[String], world: &World) -> Result<String> {
         cache: &cache,
     };
     let creds = credentials::resolve(&settings, &cx)?;
-    if settings.region.is_none() {
+    if settings.region.is_none() && verify.is_none() && endpoint.url == endpoint::STS_GLOBAL_URL {
         world.log.warn(
             "no region set (--region, cluster config, AWS_REGION, profile region): using the global STS \
              endpoint sts.amazonaws.com signed for us-east-1",

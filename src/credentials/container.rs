@@ -263,7 +263,7 @@ fn error_detail(resp: &HttpResponse, token: Option<&Secret>) -> String {
     };
     let text = code_and_message(field("Code", "code"), field("Message", "message"));
     match token {
-        Some(t) if text.contains(t.expose()) => String::new(),
+        Some(t) if !t.expose().is_empty() && text.contains(t.expose()) => String::new(),
         _ => text,
     }
 }
