@@ -129,9 +129,15 @@ pub fn run(args: &[String], world: &World) -> Result<String> {
         };
         let t = extract_token(&text)?;
         let d = token::verify(&t, &settings.cluster.value, Some(&creds), world.now)?;
-        // The control plane only replays tokens to AWS STS over https.
-        let host = d.host.rsplit_once(':').map_or(d.host.as_str(), |(h, _)| h);
-        if !d.url.starts_with("https://") || !endpoint::is_sts_host(host) {
+        // The control plane only replays tokens to AWS STS hosts (as written: lower case, no
+        // port) over https.
+        if !d.url.starts_with("https://") {
+            return Err(Error::invalid(
+                "token",
+                "is not an https URL: EKS would reject it",
+            ));
+        }
+        if d.host != d.host.to_ascii_lowercase() || !endpoint::is_sts_host(&d.host) {
             return Err(Error::invalid(
                 "token",
                 format!(

@@ -19,6 +19,18 @@ pub const EXPIRES_SECONDS: u64 = 60;
 /// STS accepts a presigned URL for 15 minutes; kubectl refreshes at `expirationTimestamp`,
 /// so we promise one minute less.
 pub const LIFETIME: Duration = Duration::minutes(14);
+/// The query parameters a token may carry (aws-iam-authenticator's server allows these).
+const ALLOWED_PARAMS: [&str; 9] = [
+    "Action",
+    "Version",
+    "X-Amz-Algorithm",
+    "X-Amz-Credential",
+    "X-Amz-Date",
+    "X-Amz-Expires",
+    "X-Amz-Security-Token",
+    "X-Amz-Signature",
+    "X-Amz-SignedHeaders",
+];
 
 /// Where the token's URL points: the STS endpoint and the region it is signed for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -158,6 +170,30 @@ pub fn verify(
             None => Err(fail(format!("has no {name}"))),
         }
     };
+    // aws-iam-authenticator's server: path `/`, known parameters only, each once.
+    let path = d
+        .url
+        .split_once("://")
+        .and_then(|(_, r)| r.split_once('/'))
+        .map(|(_, p)| p);
+    if !path.is_some_and(|p| p.starts_with('?')) {
+        return Err(fail("URL path is not /".into()));
+    }
+    for (i, (k, _)) in d.params.iter().enumerate() {
+        if !ALLOWED_PARAMS.iter().any(|a| a.eq_ignore_ascii_case(k)) {
+            return Err(fail(format!("has an unexpected parameter {k:?}")));
+        }
+        if d.params[..i]
+            .iter()
+            .any(|(seen, _)| seen.eq_ignore_ascii_case(k))
+        {
+            return Err(fail(format!("repeats the parameter {k}")));
+        }
+    }
+    match d.param("X-Amz-Expires").map(str::parse::<u32>) {
+        Some(Ok(e)) if e <= 900 => {}
+        _ => return Err(fail("X-Amz-Expires is missing or over 900 seconds".into())),
+    }
     want("Action", "GetCallerIdentity")?;
     want("Version", "2011-06-15")?;
     want("X-Amz-Algorithm", "AWS4-HMAC-SHA256")?;
@@ -272,6 +308,26 @@ mod tests {
         );
         assert!(verify("k8s-aws-v1.!!!", "c1", None, now).is_err());
         assert!(verify("hello", "c1", None, now).is_err());
+    }
+
+    #[test]
+    fn verify_mirrors_the_server_parameter_checks() {
+        let now = datetime!(2023-04-28 0:00 UTC);
+        let url = presigned_url("c1", &TARGET, &creds(), now);
+        let with = |extra: &str| encode(&format!("{url}{extra}"));
+        assert!(verify(&with("&Foo=bar"), "c1", None, now)
+            .unwrap_err()
+            .to_string()
+            .contains("Foo"));
+        assert!(verify(&with("&Action=GetCallerIdentity"), "c1", None, now)
+            .unwrap_err()
+            .to_string()
+            .contains("repeats"));
+        let long = url.replace("X-Amz-Expires=60", "X-Amz-Expires=3600");
+        assert!(verify(&encode(&long), "c1", None, now)
+            .unwrap_err()
+            .to_string()
+            .contains("900"));
     }
 
     #[test]

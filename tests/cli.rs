@@ -465,23 +465,30 @@ fn a_missing_cluster_profile_is_only_a_hint() {
 #[test]
 fn verify_rejects_a_token_for_another_host() {
     let home = tempfile::tempdir().unwrap();
-    let env = [
-        ENV_KEYS,
-        &[("AWS_ENDPOINT_URL_STS", "http://evil.example.com:8080")],
-    ]
-    .concat();
-    let minted = run(
-        home.path(),
-        &env,
-        &["-c", "c", "--region", "us-east-1", "--token-only"],
-    )
-    .stdout();
-    let r = run(
-        home.path(),
-        &env,
-        &["verify", "-c", "c", "--region", "us-east-1", minted.trim()],
-    );
-    assert!(r.failed(1).contains("not an AWS STS endpoint"));
+    for (url, says) in [
+        ("http://evil.example.com:8080", "not an https URL"),
+        ("https://evil.example.com", "not an AWS STS endpoint"),
+        (
+            "https://sts.us-east-1.amazonaws.com:8443",
+            "not an AWS STS endpoint",
+        ),
+        ("https://sts.us-east-1.amazonaws.com/other", "path is not /"),
+    ] {
+        let env = [ENV_KEYS, &[("AWS_ENDPOINT_URL_STS", url)]].concat();
+        let minted = run(
+            home.path(),
+            &env,
+            &["-c", "c", "--region", "us-east-1", "--token-only"],
+        )
+        .stdout();
+        let r = run(
+            home.path(),
+            &env,
+            &["verify", "-c", "c", "--region", "us-east-1", minted.trim()],
+        );
+        let err = r.failed(1);
+        assert!(err.contains(says), "{url}: {err}");
+    }
 }
 
 #[test]
