@@ -1,6 +1,8 @@
 //! The binary end to end: a clean environment, HOME in a temp folder, and what kubectl would
 //! see on stdout, stderr and the exit code.
 
+mod support;
+
 use eks_token::credentials::Credentials;
 use eks_token::token;
 use std::path::Path;
@@ -629,4 +631,48 @@ fn credentials_about_to_expire_are_refused() {
     )
     .failed(1);
     assert!(err.contains("too soon to sign a token"), "{err}");
+}
+
+/// After `aws sso logout` (the CLI's token cache file is gone), cached SSO role credentials are
+/// not reused: the user is told to log in again.
+#[test]
+fn sso_logout_is_not_outlived_by_the_cache() {
+    let expiry_ms = (OffsetDateTime::now_utc() + time::Duration::hours(8)).unix_timestamp() * 1000;
+    let body = format!(
+        r#"{{"roleCredentials":{{"accessKeyId":"ASIASSO","secretAccessKey":"s3cr3t-in-file","sessionToken":"tok-in-file","expiration":{expiry_ms}}}}}"#
+    );
+    let server = support::Server::start(vec![support::Reply::text(200, &body)]);
+    let home = home_with(
+        "[profile dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = Dev\n\
+         [sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n",
+        "",
+    );
+    let token_file = eks_token::credentials::sso::cache_path(home.path(), "corp");
+    std::fs::create_dir_all(token_file.parent().unwrap()).unwrap();
+    let login_expiry = (OffsetDateTime::now_utc() + time::Duration::hours(1))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    std::fs::write(
+        &token_file,
+        format!(r#"{{"accessToken":"sso-access-token-value","expiresAt":"{login_expiry}","region":"us-east-1","startUrl":"https://corp.awsapps.com/start"}}"#),
+    )
+    .unwrap();
+    let url = server.url("");
+    let env = [("AWS_ENDPOINT_URL_SSO", url.as_str())];
+    let args = ["-c", "c", "--region", "us-east-1", "--profile", "dev"];
+    let r = run(home.path(), &env, &args);
+    verify_with(&r.token(), "c", {
+        let mut c = Credentials::new("ASIASSO", "s3cr3t-in-file");
+        c.session_token = Some("tok-in-file".into());
+        c
+    });
+    assert_eq!(server.count(), 1);
+    // Cached: no second call while logged in.
+    run(home.path(), &env, &args).token();
+    assert_eq!(server.count(), 1);
+    // Logged out: the cache is not used, and the way back is named.
+    std::fs::remove_file(&token_file).unwrap();
+    let err = run(home.path(), &env, &args).failed(1);
+    assert!(err.contains("aws sso login"), "{err}");
+    assert!(!err.contains("sso-access-token-value"));
 }
