@@ -18,6 +18,7 @@ pub mod secret;
 pub mod settings;
 pub mod sigv4;
 pub mod sts;
+mod text;
 mod timestamp;
 pub mod token;
 pub mod transport;

@@ -265,8 +265,8 @@ fn explain(resp: &HttpResponse, creds: Option<&Credentials>) -> String {
     };
     // The server's words go on our one stderr line: no control characters (a newline could
     // forge a second `eks-token:` line, an escape could drive the terminal), bounded length.
-    let code = crate::credentials::container::clean(&code);
-    let message = crate::credentials::container::clean(
+    let code = crate::text::clean(&code);
+    let message = crate::text::clean(
         xml_text(&text, &["Error", "Message"])
             .unwrap_or_default()
             .trim(),
@@ -337,13 +337,13 @@ fn read_credentials(xml: &str, op: &str, source: &str) -> Result<Credentials> {
             op,
             format!(
                 "the STS answer has an unreadable Expiration '{}'",
-                crate::credentials::container::clean(&expiration)
+                crate::text::clean(&expiration)
             ),
         )
     })?;
     let source = match xml_text(xml, &["AssumedRoleUser", "Arn"]) {
         Some(arn) if !arn.is_empty() => {
-            format!("{source} as {}", crate::credentials::container::clean(&arn))
+            format!("{source} as {}", crate::text::clean(&arn))
         }
         _ => source.to_string(),
     };

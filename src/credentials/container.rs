@@ -13,6 +13,7 @@
 //! else from `AWS_CONTAINER_AUTHORIZATION_TOKEN`. This module also owns the small URL checker and
 //! the JSON credential parser that the IMDS source shares.
 
+use crate::text::{clean, code_and_message, json_text};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -265,36 +266,6 @@ fn error_detail(resp: &HttpResponse, token: Option<&Secret>) -> String {
     match token {
         Some(t) if !t.expose().is_empty() && text.contains(t.expose()) => String::new(),
         _ => text,
-    }
-}
-
-/// `: code: message`, `: code` or `: message` to end an error line; empty with neither.
-pub(crate) fn code_and_message(code: Option<String>, message: Option<String>) -> String {
-    match (code, message) {
-        (Some(c), Some(m)) => format!(": {c}: {m}"),
-        (Some(c), None) => format!(": {c}"),
-        (None, Some(m)) => format!(": {m}"),
-        (None, None) => String::new(),
-    }
-}
-
-/// One line, printable, at most 200 characters.
-pub(crate) fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(200)
-        .collect()
-}
-
-/// A JSON field as text: absent, `null` and `""` all mean unset; `Err(())` when it is not a
-/// string, for the caller to name in its own words.
-pub(crate) fn json_text(
-    field: Option<&serde_json::Value>,
-) -> std::result::Result<Option<&str>, ()> {
-    match field {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::String(s)) => Ok(Some(s.as_str()).filter(|s| !s.is_empty())),
-        Some(_) => Err(()),
     }
 }
 

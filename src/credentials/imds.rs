@@ -21,11 +21,12 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use super::container::{clean, parse_credentials_json, parse_http_url, JsonCredentials};
+use super::container::{parse_credentials_json, parse_http_url, JsonCredentials};
 use crate::credentials::Credentials;
 use crate::env::Env;
 use crate::error::{Error, Result};
 use crate::http::{Http, HttpError, HttpRequest, HttpResponse};
+use crate::text::clean;
 
 pub const ENV_DISABLED: &str = "AWS_EC2_METADATA_DISABLED";
 pub const ENV_ENDPOINT: &str = "AWS_EC2_METADATA_SERVICE_ENDPOINT";

@@ -16,10 +16,10 @@ use std::time::{Duration, Instant};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::container::{clean, json_text};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
+use crate::text::{clean, json_text};
 use crate::timestamp::rfc3339;
 
 /// Long enough for a helper that asks for MFA or opens a browser; short enough that a hung

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::credentials::container::{clean, code_and_message};
 use crate::credentials::Credentials;
 use crate::http::{Http, HttpRequest, HttpResponse};
 use crate::secret::Secret;
+use crate::text::{clean, code_and_message};
 use crate::transport::{send_with_retries, RetryPolicy};
 
 /// Timeouts and retries for both calls.

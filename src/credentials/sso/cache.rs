@@ -11,8 +11,8 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use super::sha1;
-use crate::credentials::container::{clean, json_text};
 use crate::secret::Secret;
+use crate::text::{clean, json_text};
 use crate::timestamp::rfc3339_seconds;
 
 /// Refresh a token with less than this left (smithy-rs `REFRESH_BUFFER_TIME`, botocore's
