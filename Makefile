@@ -31,9 +31,10 @@ lint:
 	cargo fmt --check
 	cargo clippy --locked --all-targets -- -D warnings
 
-# moto's STS server for tests/moto.rs in target/ci-venv (without it those tests skip, loudly).
+# moto's STS server (tests/moto.rs) and awscli (tests/awscli_parity.rs) in target/ci-venv;
+# without them those tests skip, loudly.
 ci-venv:
-	@bash tests/scripts/ci-venv.sh
+	@bash tests/scripts/ci-venv.sh --awscli
 
 # Side by side with `aws eks get-token` (awscli from PyPI in a throwaway venv).
 bench: static
