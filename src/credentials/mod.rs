@@ -109,12 +109,12 @@ pub fn resolve(settings: &Settings, cx: &Context) -> Result<Credentials> {
     assume(&base, &step, cx).and_then(|c| plausible(c, cx.now))
 }
 
-/// An access key id is one printable word (AWS's are letters and digits): a newline from a
+/// Credentials fit to sign a token. Not about to expire: a token signed with them would be
+/// refused by STS before kubectl refreshes it (its expirationTimestamp would already be past).
+/// An access key id of one printable word (AWS's are letters and digits): a newline from a
 /// continuation line, a space or a stray quote means a broken file, said so before it reaches
 /// a URL or a log line.
 fn plausible(c: Credentials, now: OffsetDateTime) -> Result<Credentials> {
-    // A token signed with credentials about to expire would be refused by STS before kubectl
-    // refreshes it (its expirationTimestamp would already be past).
     if let Some(expiry) = c.expiry {
         if expiry < now.saturating_add(time::Duration::minutes(2)) {
             return Err(Error::credentials(
