@@ -512,21 +512,7 @@ fn a_broken_access_key_id_is_refused_before_it_reaches_a_url() {
 /// from a credential source is clamped, cached and printed without a crash.
 #[test]
 fn an_expiry_at_the_end_of_time_does_not_crash() {
-    use std::os::unix::fs::PermissionsExt;
-    let home = home_with("", "");
-    let script = home.path().join("p.sh");
-    std::fs::write(
-        &script,
-        "#!/bin/sh\necho '{\"Version\":1,\"AccessKeyId\":\"ASIAEDGE\",\"SecretAccessKey\":\"s3cr3t-in-file\",\
-         \"SessionToken\":\"tok-in-file\",\"Expiration\":\"9999-12-31T23:00:00-05:00\"}'\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::write(
-        home.path().join(".aws/config"),
-        format!("[profile p]\ncredential_process = {}\n", script.display()),
-    )
-    .unwrap();
+    let home = process_profile("ASIAEDGE", "9999-12-31T23:00:00-05:00");
     for _ in 0..2 {
         let r = run(
             home.path(),
@@ -604,26 +590,10 @@ fn credential_process_entries_are_per_config_file() {
 /// Credentials that expire within two minutes cannot back a token kubectl would hold: refused.
 #[test]
 fn credentials_about_to_expire_are_refused() {
-    use std::os::unix::fs::PermissionsExt;
-    let home = home_with("", "");
-    let script = home.path().join("p.sh");
     let exp = (OffsetDateTime::now_utc() + time::Duration::seconds(30))
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\necho '{{\"Version\":1,\"AccessKeyId\":\"ASIASOON\",\"SecretAccessKey\":\"s3cr3t-in-file\",\
-             \"SessionToken\":\"tok-in-file\",\"Expiration\":\"{exp}\"}}'\n"
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    std::fs::write(
-        home.path().join(".aws/config"),
-        format!("[profile p]\ncredential_process = {}\n", script.display()),
-    )
-    .unwrap();
+    let home = process_profile("ASIASOON", &exp);
     let err = run(
         home.path(),
         &[],
@@ -675,4 +645,27 @@ fn sso_logout_is_not_outlived_by_the_cache() {
     let err = run(home.path(), &env, &args).failed(1);
     assert!(err.contains("aws sso login"), "{err}");
     assert!(!err.contains("sso-access-token-value"));
+}
+
+/// A HOME whose profile `p` gets credentials from a `credential_process` printing `akid`
+/// (secret `s3cr3t-in-file`, token `tok-in-file`) expiring at `expiration`.
+fn process_profile(akid: &str, expiration: &str) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let home = home_with("", "");
+    let script = home.path().join("p.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho '{{\"Version\":1,\"AccessKeyId\":\"{akid}\",\"SecretAccessKey\":\"s3cr3t-in-file\",\
+             \"SessionToken\":\"tok-in-file\",\"Expiration\":\"{expiration}\"}}'\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(
+        home.path().join(".aws/config"),
+        format!("[profile p]\ncredential_process = {}\n", script.display()),
+    )
+    .unwrap();
+    home
 }
